@@ -1,0 +1,1 @@
+"""Escalator: the service layer, the SLA policy and the command line."""

@@ -1,0 +1,254 @@
+"""Read config.toml (tomllib) and the environment into typed Settings.
+
+Every problem is a ConfigError whose message names the file, the key and what is wrong,
+in one line: "config.toml: [severity.2] response: '4x' is not a duration (use 30m, 4h, 3d)".
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import fields, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from escalator.errors import ConfigError
+from escalator.settings import (
+    DEFAULT_SEVERITIES,
+    RUNGS,
+    DatabaseSettings,
+    ImapSettings,
+    SeverityPolicy,
+    Settings,
+    SmtpSettings,
+)
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
+_UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_LADDER_KEYS = ("manager", "director", "vp", "executive")
+_TOP_TABLES = {
+    "database", "imap", "smtp", "organization", "ladder", "severity", "risk_levels",
+    "teams", "categories", "intake",
+}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'30m', '4h', '1.5d', '2w' -> timedelta; ValueError otherwise."""
+    m = _DURATION.match(text)
+    if not m:
+        raise ValueError(text)
+    return timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
+
+
+class _Reader:
+    """Walks the TOML tables; every error names file and key."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def fail(self, where: str, problem: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {where}: {problem}")
+
+    def table(self, data: Mapping[str, Any], name: str) -> dict[str, Any]:
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            raise self.fail(f"[{name}]", "must be a table")
+        return value
+
+    def check_keys(self, table: Mapping[str, Any], where: str, allowed: set[str]) -> None:
+        for key in table:
+            if key not in allowed:
+                known = ", ".join(sorted(allowed))
+                raise self.fail(f"{where} {key}", f"unknown key (known: {known})")
+
+    def dataclass_table(self, data: Mapping[str, Any], name: str, cls: Any) -> Any:
+        table = self.table(data, name)
+        types = {f.name: f.type for f in fields(cls)}
+        self.check_keys(table, f"[{name}]", set(types))
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            expected = types[key]
+            ok = {
+                "str": isinstance(value, str),
+                "int": isinstance(value, int) and not isinstance(value, bool),
+                "bool": isinstance(value, bool),
+                "float": isinstance(value, int | float) and not isinstance(value, bool),
+            }.get(str(expected), True)
+            if not ok:
+                raise self.fail(f"[{name}] {key}", f"must be {_article(str(expected))}")
+            values[key] = value
+        return cls(**values)
+
+    def addresses(self, value: Any, where: str) -> tuple[str, ...]:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list) or not all(isinstance(a, str) for a in items):
+            raise self.fail(where, "must be an address or a list of addresses")
+        for a in items:
+            if "@" not in a or any(c.isspace() for c in a.strip()):
+                raise self.fail(where, f"'{a}' is not an e-mail address")
+        return tuple(a.strip().lower() for a in items)
+
+
+def _article(type_name: str) -> str:
+    return {"str": "a string", "int": "a whole number", "bool": "true or false",
+            "float": "a number"}.get(type_name, type_name)
+
+
+def load(path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Settings:
+    """Load and validate a config file; raise ConfigError with a one-line reason."""
+    env = os.environ if env is None else env
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{name}: file not found (copy the example config.toml)") from None
+    except OSError as e:
+        raise ConfigError(f"{name}: cannot read: {e.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{name}: not valid TOML: {e}") from None
+    return from_dict(data, name, env)
+
+
+def from_dict(data: Mapping[str, Any], name: str = "<config>",
+              env: Mapping[str, str] | None = None) -> Settings:
+    env = {} if env is None else env
+    r = _Reader(name)
+    r.check_keys(data, "top level", _TOP_TABLES)
+
+    database: DatabaseSettings = r.dataclass_table(data, "database", DatabaseSettings)
+    imap: ImapSettings = r.dataclass_table(data, "imap", ImapSettings)
+    smtp: SmtpSettings = r.dataclass_table(data, "smtp", SmtpSettings)
+    if env.get("ESCALATOR_IMAP_PASSWORD"):
+        imap = replace(imap, password=env["ESCALATOR_IMAP_PASSWORD"])
+    if env.get("ESCALATOR_IMAP_OAUTH2_TOKEN"):
+        imap = replace(imap, oauth2_token=env["ESCALATOR_IMAP_OAUTH2_TOKEN"])
+    if env.get("ESCALATOR_SMTP_PASSWORD"):
+        smtp = replace(smtp, password=env["ESCALATOR_SMTP_PASSWORD"])
+    if "imap" in data:
+        for key in ("host", "username"):
+            if not getattr(imap, key):
+                raise r.fail(f"[imap] {key}", "missing")
+    if "@" not in smtp.from_address:
+        raise r.fail("[smtp] from_address", f"'{smtp.from_address}' is not an e-mail address")
+
+    org = r.table(data, "organization")
+    r.check_keys(org, "[organization]", {"internal_domains", "trusted_authserv_id"})
+    if "internal_domains" not in org:
+        raise r.fail("[organization] internal_domains", "missing (who may open escalations)")
+    domains = org["internal_domains"]
+    if not isinstance(domains, list) or not domains or not all(
+        isinstance(d, str) and d.strip() for d in domains
+    ):
+        raise r.fail("[organization] internal_domains", "must be a non-empty list of domains")
+    trusted = org.get("trusted_authserv_id")
+    if trusted is not None and not isinstance(trusted, str):
+        raise r.fail("[organization] trusted_authserv_id", "must be a string")
+
+    ladder = _ladder(r, r.table(data, "ladder"), "[ladder]", require=True)
+    severities = _severities(r, r.table(data, "severity"))
+    risk_levels = _risk_levels(r, r.table(data, "risk_levels"))
+
+    teams_table = r.table(data, "teams")
+    teams = {
+        team: _ladder(r, _sub(r, teams_table, team, "teams"), f"[teams.{team}]", require=False)
+        for team in teams_table
+    }
+    categories: dict[str, tuple[str, ...]] = {}
+    for cat, table in r.table(data, "categories").items():
+        sub = _sub(r, {cat: table}, cat, "categories")
+        r.check_keys(sub, f"[categories.{cat}]", {"contacts"})
+        categories[cat.lower()] = r.addresses(sub.get("contacts", []),
+                                              f"[categories.{cat}] contacts")
+
+    intake = r.table(data, "intake")
+    r.check_keys(intake, "[intake]", {"max_rejections_per_sender_per_hour", "default_severity"})
+    limit = _positive_int(r, intake, "max_rejections_per_sender_per_hour", "[intake]", 10)
+    default_sev = _positive_int(r, intake, "default_severity", "[intake]", 3)
+    if default_sev not in severities:
+        raise r.fail("[intake] default_severity", f"{default_sev} is not a severity (1-4)")
+
+    return Settings(
+        path=name, database=database, imap=imap, smtp=smtp,
+        internal_domains=tuple(d.strip().lower() for d in domains),
+        trusted_authserv_id=trusted, ladder=ladder, severities=severities,
+        risk_levels=risk_levels, default_severity=default_sev, teams=teams,
+        categories=categories, max_rejections_per_sender_per_hour=limit,
+    )
+
+
+def _sub(r: _Reader, parent: Mapping[str, Any], key: str, prefix: str) -> dict[str, Any]:
+    value = parent[key]
+    if not isinstance(value, dict):
+        raise r.fail(f"[{prefix}.{key}]", "must be a table")
+    return value
+
+
+def _positive_int(r: _Reader, table: Mapping[str, Any], key: str, where: str,
+                  default: int) -> int:
+    value = table.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise r.fail(f"{where} {key}", "must be a whole number ≥ 0")
+    return value
+
+
+def _ladder(r: _Reader, table: Mapping[str, Any], where: str,
+            require: bool) -> dict[str, tuple[str, ...]]:
+    for key in table:
+        if key not in _LADDER_KEYS:
+            raise r.fail(f"{where} {key}",
+                         f"unknown rung (rungs: {', '.join(_LADDER_KEYS)}; csm is the sender)")
+    if require:
+        for key in _LADDER_KEYS:
+            if key not in table:
+                raise r.fail(f"{where} {key}", "missing (an address or a list of addresses)")
+    return {key: r.addresses(value, f"{where} {key}") for key, value in table.items()}
+
+
+def _severities(r: _Reader, table: Mapping[str, Any]) -> dict[int, SeverityPolicy]:
+    result = dict(DEFAULT_SEVERITIES)
+    for key, sub in table.items():
+        where = f"[severity.{key}]"
+        if key not in {"1", "2", "3", "4"}:
+            raise r.fail(where, "unknown severity (use 1, 2, 3 or 4)")
+        if not isinstance(sub, dict):
+            raise r.fail(where, "must be a table")
+        r.check_keys(sub, where, {"response", "resolution", "first_rung", "calendar"})
+        base = result[int(key)]
+        values: dict[str, Any] = {}
+        for dkey in ("response", "resolution"):
+            if dkey in sub:
+                values[dkey] = _duration(r, sub[dkey], f"{where} {dkey}")
+        if "first_rung" in sub:
+            rung = sub["first_rung"]
+            if rung not in RUNGS:
+                raise r.fail(f"{where} first_rung",
+                             f"'{rung}' is not a rung (use {', '.join(RUNGS)})")
+            values["first_rung"] = rung
+        if "calendar" in sub:
+            values["calendar"] = str(sub["calendar"])
+        result[int(key)] = replace(base, **values)
+    return result
+
+
+def _duration(r: _Reader, value: Any, where: str) -> timedelta:
+    try:
+        d = parse_duration(str(value))
+    except ValueError:
+        raise r.fail(where, f"'{value}' is not a duration (use e.g. 30m, 4h, 3d, 2w)") from None
+    if d <= timedelta(0):
+        raise r.fail(where, f"'{value}' must be longer than zero")
+    return d
+
+
+def _risk_levels(r: _Reader, table: Mapping[str, Any]) -> dict[str, int]:
+    result = {"high": 2, "medium": 3, "low": 4}
+    for key, value in table.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value not in (1, 2, 3, 4):
+            raise r.fail(f"[risk_levels] {key}", f"'{value}' is not a severity (use 1-4)")
+        result[key.lower()] = value
+    return result

@@ -1,0 +1,221 @@
+"""One received message -> one transaction: the inbound row, its effects, the outgoing mail.
+
+The inbound row (unique Message-ID) commits together with the escalation or reply it causes,
+so a message fetched twice, by a restart or by a second instance, has its effect once.
+The caller moves the message to the folder returned only after this has committed.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+import parser
+from escalator.db import Database
+from escalator.service import events
+from escalator.service.outbox import enqueue
+from escalator.service.recipients import (
+    add_stakeholders,
+    category_contacts,
+    dedupe,
+    mailbox,
+    rung_addresses,
+)
+from escalator.service.replies import apply_reply
+from escalator.settings import Settings
+from escalator.service.state import sla_state
+from escalator.sla import next_escalation_at, targets_for
+from models import Escalation, Inbound, Notice, OutboxMessage
+from parser.result import Ignored, Intake, Rejection, Reply, Result
+from parser.settings import ParseSettings
+
+log = logging.getLogger(__name__)
+
+
+class Folder(enum.Enum):
+    """Where the mailbox edge files the message once this transaction has committed."""
+
+    PROCESSED = "processed"
+    FAILED = "failed"
+
+
+def parse_settings(settings: Settings) -> ParseSettings:
+    return ParseSettings(
+        mailbox_address=settings.smtp.from_address.lower(),
+        message_id_domain=settings.smtp.from_address.rsplit("@", 1)[-1].lower(),
+        internal_domains=settings.internal_domains,
+        risk_levels=dict(settings.risk_levels),
+        max_message_bytes=settings.imap.max_message_bytes,
+        trusted_authserv_id=settings.trusted_authserv_id,
+    )
+
+
+def handle_message(
+    db: Database, settings: Settings, raw: bytes, now: datetime, size: int | None = None
+) -> Folder:
+    """Parse and apply one message exactly once; return the folder it belongs in."""
+    result = parser.parse(raw, parse_settings(settings), size)
+    key = result.envelope.message_id
+    try:
+        with db.transaction() as session:
+            previous = session.scalar(select(Inbound).where(Inbound.message_key == key))
+            if previous is not None:
+                log.info("already handled %s (%s)", key, previous.outcome)
+                return _folder_of(previous)
+            inbound = Inbound(
+                message_key=key, sender=result.envelope.sender,
+                subject=result.envelope.subject[:2000], received_at=now,
+                outcome="", reason="",
+            )
+            session.add(inbound)
+            session.flush()  # the unique key: a concurrent instance stops here
+            folder = apply(session, settings, result, inbound, now)
+            return folder
+    except IntegrityError:
+        log.info("message %s handled concurrently by another instance", key)
+        with db.transaction() as session:
+            previous = session.scalar(select(Inbound).where(Inbound.message_key == key))
+            return _folder_of(previous) if previous is not None else Folder.PROCESSED
+
+
+def _folder_of(inbound: Inbound) -> Folder:
+    return Folder.FAILED if inbound.outcome in ("rejected", "outsider") else Folder.PROCESSED
+
+
+def apply(
+    session: Session, settings: Settings, result: Result, inbound: Inbound, now: datetime
+) -> Folder:
+    if isinstance(result, Intake):
+        esc = open_escalation(session, settings, result, now)
+        inbound.outcome, inbound.escalation_id = "intake", esc.id
+        return Folder.PROCESSED
+    if isinstance(result, Reply):
+        esc = session.get(Escalation, result.escalation_id)
+        if esc is None:
+            inbound.outcome, inbound.reason = "rejected", f"ESC-{result.escalation_id} not found"
+            _reject(session, settings, result.envelope, now, [parser.result.Problem(
+                f"ESC-{result.escalation_id}", "no such escalation; check the number in the subject",
+            )])
+            return Folder.FAILED
+        inbound.outcome, inbound.escalation_id = "reply", esc.id
+        apply_reply(session, settings, esc, result, now)
+        return Folder.PROCESSED
+    if isinstance(result, Rejection):
+        inbound.outcome = "rejected"
+        inbound.reason = "; ".join(str(p) for p in result.problems)[:2000]
+        _reject(session, settings, result.envelope, now, list(result.problems))
+        return Folder.FAILED
+    assert isinstance(result, Ignored)
+    inbound.outcome = "outsider" if result.keep_in_failed else "ignored"
+    inbound.reason = result.reason[:2000]
+    log.info("ignored %s from %s: %s", inbound.message_key, inbound.sender, result.reason)
+    _record_bounce(session, result, now)
+    return Folder.FAILED if result.keep_in_failed else Folder.PROCESSED
+
+
+def open_escalation(session: Session, settings: Settings, intake: Intake,
+                    now: datetime) -> Escalation:
+    env = intake.envelope
+    severity = intake.severity or settings.default_severity
+    targets = targets_for(settings.severities, severity, now)
+    csm = env.sender
+    esc = Escalation(
+        account=intake.account, summary=intake.summary, issue=intake.issue or intake.summary,
+        severity=severity, risk_level=intake.risk_level, type=intake.type,
+        category=intake.category, status="open", csm=csm, owner=csm,
+        rung=targets.first_rung, timeline=intake.timeline,
+        call_recording=intake.call_recording, description=intake.description,
+        business_impact=intake.business_impact, actions_taken=list(intake.actions_taken),
+        ask=list(intake.ask), links=list(intake.links), steps=list(intake.steps),
+        stakeholders=[], extra={"severity_given": intake.severity is not None},
+        opened_at=now, response_due_at=targets.response_due_at,
+        resolution_due_at=targets.resolution_due_at, response_breaches=0,
+        resolution_breaches=0, paused_seconds=0, source_message_id=env.message_id,
+        thread_root="",
+    )
+    session.add(esc)
+    session.flush()  # the id goes into every Message-ID
+    first = rung_addresses(settings, esc, targets.first_rung)
+    owner = _owner(intake, settings) or (first[0] if first else csm)
+    esc.owner = owner
+    colleagues = [a for a in (*env.to, *env.cc) if _internal(a, settings)]
+    contacts = category_contacts(settings, esc.category)
+    add_stakeholders(esc, settings, [csm, owner, *first, *colleagues, *contacts])
+    esc.next_escalation_at = next_escalation_at(settings.severities, sla_state(esc))
+    session.add(Notice(escalation_id=esc.id, target="new", rung=targets.first_rung,
+                       due_at=now, sent_at=now))
+    events.add(session, esc, now, "opened", csm,
+               f"severity {severity}, first rung {targets.first_rung}, "
+               f"response due {targets.response_due_at:%Y-%m-%d %H:%M} UTC")
+    ack = enqueue(session, settings, kind="ack", now=now, to=[csm], esc=esc,
+                  in_reply_to=env.message_id, context={"intake": intake, "notes": intake.notes})
+    assert ack is not None
+    esc.thread_root = ack.message_id
+    notified = enqueue(session, settings, kind="new", now=now, to=dedupe(first, [csm]),
+                       cc=contacts, esc=esc)
+    if notified is not None:
+        events.add(session, esc, now, "notified", "escalator",
+                   f"{targets.first_rung}: {', '.join(notified.to_addrs)}")
+    elif targets.first_rung != "csm":
+        events.add(session, esc, now, "notified", "escalator",
+                   f"{targets.first_rung}: no address configured in [ladder]")
+    informed = dedupe(colleagues, [csm], first, contacts)
+    if informed:
+        enqueue(session, settings, kind="recap", now=now, to=informed, esc=esc,
+                context={"changes": ["opened"], "actor": csm, "problems": []})
+    return esc
+
+
+def _owner(intake: Intake, settings: Settings) -> str | None:
+    owner = intake.owner.strip().lower()
+    return owner if "@" in owner and _internal(owner, settings) else None
+
+
+def _internal(address: str, settings: Settings) -> bool:
+    domain = address.rsplit("@", 1)[-1].lower()
+    return any(domain == d or domain.endswith("." + d) for d in settings.internal_domains)
+
+
+def _reject(session: Session, settings: Settings, env: parser.result.Envelope, now: datetime,
+            problems: list[parser.result.Problem]) -> None:
+    """Answer a colleague's unusable message, at most N times an hour per sender (mail loops)."""
+    if env.sender in mailbox(settings) or not env.sender:
+        return
+    since = now - timedelta(hours=1)
+    sent = _recent_rejections(session, env.sender, since)
+    if sent >= settings.max_rejections_per_sender_per_hour:
+        log.warning("not answering %s: %d rejections in the last hour", env.sender, sent)
+        return
+    enqueue(session, settings, kind="rejection", now=now, to=[env.sender],
+            in_reply_to=env.message_id, context={"envelope": env, "problems": problems})
+
+
+def _recent_rejections(session: Session, sender: str, since: datetime) -> int:
+    rows = session.scalars(
+        select(OutboxMessage.to_addrs).where(
+            OutboxMessage.kind.in_(("rejection", "confirmation")),
+            OutboxMessage.created_at >= since,
+        )
+    )
+    return sum(1 for to in rows if sender in to)
+
+
+def _record_bounce(session: Session, result: Ignored, now: datetime) -> None:
+    """A bounce of one of our emails is kept on its escalation, for the owner's next recap."""
+    ref = result.bounce_of or ""
+    if not ref.startswith("esc-"):
+        return
+    try:
+        esc_id = int(ref[4:].split(".", 1)[0])
+    except ValueError:
+        return
+    esc = session.get(Escalation, esc_id)
+    if esc is None:
+        return
+    who = ", ".join(result.bounced_recipients) or "a recipient"
+    events.add(session, esc, now, "bounce", "escalator", f"delivery to {who} failed: {result.reason}")

@@ -1,0 +1,125 @@
+"""Apply a colleague's reply: its commands change the record; everyone hears once, in a recap."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from escalator.service import events
+from escalator.service.outbox import enqueue
+from escalator.service.recipients import add_stakeholders, dedupe, rung_addresses
+from escalator.settings import Settings
+from escalator.sla import next_escalation_at, pause_shift, rung_index, targets_for
+from escalator.service.state import sla_state
+from models import Escalation, Notice
+from parser.result import Command, Reply
+
+STATUSES = ("open", "working", "waiting", "done")
+
+
+def apply_reply(session: Session, settings: Settings, esc: Escalation, reply: Reply,
+                now: datetime) -> list[str]:
+    """Apply each command in order; return what changed, as sentences for the recap."""
+    actor = reply.envelope.sender
+    add_stakeholders(esc, settings, [actor])
+    changes: list[str] = []
+    notified: list[str] = []
+    for command in reply.commands:
+        change = _apply(session, settings, esc, command, actor, now, notified)
+        if change:
+            changes.append(change)
+            events.add(session, esc, now, command.name, actor, change)
+    esc.next_escalation_at = next_escalation_at(settings.severities, sla_state(esc))
+    problems = [str(p) for p in reply.problems]
+    if changes:
+        enqueue(session, settings, kind="recap", now=now,
+                to=dedupe(esc.stakeholders, notified), esc=esc,
+                context={"changes": changes, "actor": actor, "problems": problems})
+    elif problems:
+        enqueue(session, settings, kind="confirmation", now=now, to=[actor], esc=esc,
+                context={"changes": [], "actor": actor, "problems": problems})
+    return changes
+
+
+def _apply(session: Session, settings: Settings, esc: Escalation, c: Command, actor: str,
+           now: datetime, notified: list[str]) -> str | None:
+    if c.name == "ack":
+        return _acknowledge(esc, now, actor)
+    if c.name == "status":
+        return _status(esc, c.value, now, actor)
+    if c.name == "severity":
+        return _severity(session, settings, esc, int(c.value), now, notified)
+    if c.name == "owner":
+        esc.owner = c.value.lower()
+        add_stakeholders(esc, settings, [esc.owner])
+        return f"owner set to {esc.owner}"
+    if c.name == "steps":
+        esc.steps = [*esc.steps, c.value]
+        return f"step to resolve added: {c.value}"
+    if c.name == "type":
+        esc.type = c.value
+        return f"type set to {c.value}"
+    if c.name == "category":
+        esc.category = c.value
+        return f"category set to {c.value}"
+    if c.name == "links":
+        esc.links = [*esc.links, *c.value.split()]
+        return f"links added: {c.value}"
+    if c.name == "note":
+        return f"note: {c.value}"
+    return None
+
+
+def _acknowledge(esc: Escalation, now: datetime, actor: str) -> str | None:
+    if esc.acknowledged_at is not None:
+        return None
+    esc.acknowledged_at = now
+    return f"acknowledged by {actor}"
+
+
+def _status(esc: Escalation, status: str, now: datetime, actor: str) -> str | None:
+    if status == esc.status:
+        return None
+    before = esc.status
+    if before == "waiting" and esc.paused_at is not None:
+        shift = pause_shift(esc.paused_at, now)
+        esc.response_due_at += shift
+        esc.resolution_due_at += shift
+        esc.paused_seconds += int(shift.total_seconds())
+        esc.paused_at = None
+    if status == "waiting":
+        esc.paused_at = now
+    if status in ("working", "done") and esc.acknowledged_at is None:
+        esc.acknowledged_at = now  # acting on it is an acknowledgement
+    esc.resolved_at = now if status == "done" else None
+    esc.status = status
+    return f"status {before} → {status}"
+
+
+def _severity(session: Session, settings: Settings, esc: Escalation, severity: int,
+              now: datetime, notified: list[str]) -> str | None:
+    if severity == esc.severity:
+        return None
+    before = esc.severity
+    targets = targets_for(settings.severities, severity, esc.opened_at,
+                          timedelta(seconds=esc.paused_seconds))
+    esc.severity = severity
+    esc.response_due_at = targets.response_due_at
+    esc.resolution_due_at = targets.resolution_due_at
+    if esc.paused_at is not None:  # still waiting: the running pause counts too
+        shift = pause_shift(esc.paused_at, now)
+        esc.response_due_at += shift
+        esc.resolution_due_at += shift
+    change = f"severity {before} → {severity}"
+    if rung_index(targets.first_rung) > rung_index(esc.rung):
+        # a rise above the current rung notifies that rung at once; a fall un-notifies nobody
+        esc.rung = targets.first_rung
+        people = rung_addresses(settings, esc, targets.first_rung)
+        session.add(Notice(escalation_id=esc.id, target="new", rung=targets.first_rung,
+                           due_at=now, sent_at=now))
+        add_stakeholders(esc, settings, people)
+        if enqueue(session, settings, kind="new", now=now, to=people, esc=esc) is not None:
+            notified.extend(people)
+        change += f"; {targets.first_rung} notified"
+    return change

@@ -1,0 +1,78 @@
+"""Typed settings, one frozen dataclass per config table (see config.py for loading)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+RUNGS = ("csm", "manager", "director", "vp", "executive")
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite:///escalator.db"
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    host: str = ""
+    port: int = 993
+    username: str = ""
+    password: str = ""
+    ssl: bool = True
+    starttls: bool = False
+    oauth2_token: str = ""  # XOAUTH2 access token instead of a password
+    folder: str = "INBOX"
+    processed_folder: str = "Escalator/Processed"
+    failed_folder: str = "Escalator/Failed"
+    poll_seconds: int = 60
+    max_message_bytes: int = 25 * 1024 * 1024
+    idle: bool = True  # use IMAP IDLE where the server offers it
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str = "localhost"
+    port: int = 25
+    username: str = ""
+    password: str = ""
+    ssl: bool = False
+    starttls: bool = False
+    from_address: str = "escalations@example.com"
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class SeverityPolicy:
+    response: timedelta
+    resolution: timedelta
+    first_rung: str
+    calendar: str | None = None
+
+
+DEFAULT_SEVERITIES: dict[int, SeverityPolicy] = {
+    1: SeverityPolicy(timedelta(hours=1), timedelta(days=1), "vp"),
+    2: SeverityPolicy(timedelta(hours=4), timedelta(days=3), "director"),
+    3: SeverityPolicy(timedelta(hours=24), timedelta(days=10), "manager"),
+    4: SeverityPolicy(timedelta(hours=48), timedelta(days=30), "csm"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: str = "<defaults>"
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    imap: ImapSettings = field(default_factory=ImapSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    internal_domains: tuple[str, ...] = ("example.com",)
+    trusted_authserv_id: str | None = None
+    # rung name -> addresses; "csm" is always the escalation's own CSM
+    ladder: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    severities: dict[int, SeverityPolicy] = field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
+    risk_levels: dict[str, int] = field(
+        default_factory=lambda: {"high": 2, "medium": 3, "low": 4}
+    )
+    default_severity: int = 3
+    teams: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    max_rejections_per_sender_per_hour: int = 10
