@@ -1,0 +1,153 @@
+"""What does an HTML body say as plain lines, and where does its quoted history begin?
+
+BeautifulSoup (html.parser) reads whatever clients send. Block elements become lines,
+list items get a bullet, a table row becomes "label: value" so the template reader sees
+the same shape as in plain text, links keep their address as "text <url>".
+Replies are cut where a client starts its quoted history: Gmail's gmail_quote, Outlook's
+border-top header div, divRplyFwdMsg and appendonsend, Apple's blockquote type=cite,
+Thunderbird's moz-cite-prefix, Yahoo's yahoo_quoted, an <hr> before a header block.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, NavigableString, Tag
+
+QUOTE_MARK = "\u2063QUOTE\u2063"  # invisible separator: cannot occur in typed text
+
+_BLOCK = {
+    "p", "div", "br", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
+    "blockquote", "pre", "hr", "section", "article", "header", "footer", "dl", "dt", "dd",
+    "address", "center", "form", "fieldset", "tbody", "thead",
+}
+_SKIP = {"style", "script", "head", "title", "meta", "link", "xml", "o:smarttagtype"}
+_SPACES = re.compile(r"[ \t\r\n\f\u00a0]+")
+_BORDER_TOP = re.compile(r"border-top\s*:\s*solid", re.I)
+_HEADER_START = re.compile(r"^\s*(from|von|de|van|fra|från|od|差出人|发件人)\s*:", re.I)
+
+warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
+
+
+def soup_of(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def _quote_start(soup: BeautifulSoup) -> Tag | None:
+    """The first element where a client's quoted history begins, if any."""
+    candidates: list[Tag] = []
+    for selector in (
+        "div.gmail_quote", "blockquote.gmail_quote", "div#appendonsend", "div#divRplyFwdMsg",
+        "div#OLK_SRC_BODY_SECTION", "span#OLK_SRC_BODY_SECTION", "div.moz-cite-prefix",
+        "blockquote[type=cite]", "div.yahoo_quoted", "div#mail-editor-reference-message-container",
+        "blockquote.protonmail_quote", "div.zmail_extra",
+    ):
+        found = soup.select_one(selector)
+        if found is not None:
+            candidates.append(found)
+    for div in soup.find_all("div", style=_BORDER_TOP):
+        if _HEADER_START.match(div.get_text(" ", strip=True)):
+            candidates.append(div)
+            break
+    for hr in soup.find_all("hr"):
+        after = hr.find_next(string=lambda s: isinstance(s, str) and s.strip() != "")
+        if after is not None and _HEADER_START.match(str(after)):
+            candidates.append(hr)
+            break
+    if not candidates:
+        return None
+    # document order: the earliest start wins
+    order = {id(el): i for i, el in enumerate(soup.find_all(True))}
+    return min(candidates, key=lambda el: order.get(id(el), 1 << 30))
+
+
+def _render(node: Tag, out: list[str], ordered: list[int]) -> None:
+    for child in node.children:
+        if isinstance(child, Comment):
+            continue
+        if isinstance(child, NavigableString):
+            text = _SPACES.sub(" ", str(child))
+            if text:
+                out.append(text)
+            continue
+        if not isinstance(child, Tag):
+            continue
+        name = child.name.lower()
+        if name in _SKIP:
+            continue
+        if name == "br":
+            out.append("\n")
+            continue
+        if name == "hr":
+            out.append("\n____\n")
+            continue
+        if name == "tr":
+            _render_row(child, out)
+            continue
+        block = name in _BLOCK
+        if block:
+            out.append("\n")
+        if name in ("ol", "ul"):
+            ordered.append(0 if name == "ol" else -1)
+            _render(child, out, ordered)
+            ordered.pop()
+        elif name == "li":
+            if ordered and ordered[-1] >= 0:
+                ordered[-1] += 1
+                out.append(f"{ordered[-1]}. ")
+            else:
+                out.append("• ")
+            _render(child, out, ordered)
+        elif name == "a":
+            before = len(out)
+            _render(child, out, ordered)
+            href = str(child.get("href") or "").strip()
+            label = "".join(out[before:]).strip()
+            if href.lower().startswith(("http://", "https://")) and href not in label:
+                out.append(f" <{href}>")
+        else:
+            _render(child, out, ordered)
+        if block:
+            out.append("\n")
+
+
+def _render_row(row: Tag, out: list[str]) -> None:
+    """A table row: "first cell: other cells", the way a label | value table reads."""
+    cells: list[str] = []
+    for cell in row.find_all(["td", "th"], recursive=False):
+        parts: list[str] = []
+        _render(cell, parts, [])
+        text = _tidy("".join(parts))
+        if text:
+            cells.append(text)
+    out.append("\n")
+    if len(cells) >= 2 and not cells[0].endswith((":", "：")) and "\n" not in cells[0]:
+        out.append(cells[0] + ": " + "\n".join(cells[1:]))
+    else:
+        out.append("\n".join(cells))
+    out.append("\n")
+
+
+def _tidy(text: str) -> str:
+    lines = [line.strip() for line in text.split("\n")]
+    tidy: list[str] = []
+    for line in lines:
+        if line or (tidy and tidy[-1]):
+            tidy.append(line)
+    return "\n".join(tidy).strip()
+
+
+def to_text(html: str, cut_quote: bool = False) -> str:
+    """The HTML as plain lines; with cut_quote, only what sits above the quoted history."""
+    soup = soup_of(html)
+    if cut_quote:
+        start = _quote_start(soup)
+        if start is not None:
+            start.insert_before(NavigableString(QUOTE_MARK))
+    parts: list[str] = []
+    _render(soup, parts, [])
+    text = _tidy("".join(parts))
+    if cut_quote and QUOTE_MARK in text:
+        text = text.split(QUOTE_MARK, 1)[0].rstrip()
+    return text.replace(QUOTE_MARK, "")

@@ -1,0 +1,123 @@
+"""Is this message a usable escalation? The template's fields become an Intake, or a
+Rejection that names every missing or unreadable field at once.
+
+Where the text comes from: the new text of the message; for a forward (or when the new
+text carries no template at all) the forwarded or quoted part fills what is missing, and
+its Subject line stands in for an outer subject that is not in the template's shape.
+"""
+
+from __future__ import annotations
+
+import re
+
+from parser import fields, quoting, subject, template
+from parser.body import Body
+from parser.result import Envelope, Intake, Problem, Rejection
+from parser.settings import ParseSettings
+from parser.template import RawField
+
+ACCOUNT_MISSING = (
+    "not found — put it in the subject as 'Escalation: <Account> – <Summary>' "
+    "or on an 'ACCOUNT:' line"
+)
+SUMMARY_MISSING = (
+    "not found — put it in the subject as 'Escalation: <Account> – <Summary>' "
+    "or on an 'Issue:' line"
+)
+
+
+def body_text(body: Body) -> str:
+    """The text to read the template from: HTML when it carries a table (cells keep their
+    pairing there), else the plain part, else the HTML."""
+    from parser.html import to_text
+
+    if body.html and (not body.plain.strip() or "<table" in body.html.lower()):
+        return normalise(to_text(body.html))
+    return normalise(body.plain)
+
+
+def normalise(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[\u00a0\u2007\u202f\t]", " ", text)
+    return re.sub(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]", "", text)
+
+
+def _template_fields(text: str) -> dict[str, RawField]:
+    split = quoting.split(text)
+    found = template.read(split.new)
+    if split.history and (split.kind == "forward" or not _has_template(found)):
+        for name, raw in template.read(quoting.unquote(split.history)).items():
+            found.setdefault(name, raw)
+    return found
+
+
+def _has_template(found: dict[str, RawField]) -> bool:
+    return any(not name.startswith("_") and name != "subject" for name in found)
+
+
+def read(envelope: Envelope, body: Body, settings: ParseSettings) -> Intake | Rejection:
+    found = _template_fields(body_text(body))
+    notes: list[Problem] = []
+    problems: list[Problem] = []
+
+    from_subject = subject.account_and_summary(envelope.subject)
+    body_subject = fields.text_of(found.get("subject"))
+    if body_subject and (from_subject is None or not all(from_subject)):
+        inner = subject.account_and_summary(body_subject)
+        if inner is not None:
+            from_subject = (
+                (from_subject or inner)[0] or inner[0],
+                (from_subject or inner)[1] or inner[1],
+            )
+    subject_account, subject_summary = from_subject or ("", "")
+    if fields.is_placeholder(subject_account):
+        subject_account = ""
+    if fields.is_placeholder(subject_summary):
+        subject_summary = ""
+
+    account = fields.text_of(found.get("account")) or subject_account
+    issue = fields.text_of(found.get("issue"), paragraphs=True)
+    summary = subject_summary or issue.split("\n")[0][:200]
+    if not account:
+        problems.append(Problem("Account", ACCOUNT_MISSING))
+    if not summary:
+        problems.append(Problem("Summary", SUMMARY_MISSING))
+    if problems:
+        return Rejection(envelope, tuple(problems))
+
+    severity, note = fields.severity(fields.text_of(found.get("severity")))
+    if note:
+        notes.append(note)
+    if severity is None and note is None:
+        severity = subject.severity(envelope.subject)
+    risk, note = fields.risk_level(fields.text_of(found.get("risk_level")))
+    if note:
+        notes.append(note)
+    if severity is None and risk is not None:
+        severity = settings.risk_levels.get(risk.lower())
+
+    recording = fields.text_of(found.get("call_recording"))
+    links = fields.items_of(found.get("links"))
+    return Intake(
+        envelope=envelope,
+        account=account,
+        summary=summary,
+        issue=issue,
+        severity=severity,
+        risk_level=risk,
+        timeline=fields.text_of(found.get("timeline")),
+        call_recording=(fields.urls(recording) or ("",))[0],
+        actions_taken=fields.items_of(found.get("actions_taken")),
+        ask=fields.items_of(found.get("ask")),
+        type=fields.choice(fields.text_of(found.get("type")), fields.TYPES),
+        category=fields.choice(fields.text_of(found.get("category")), fields.CATEGORIES),
+        description=fields.text_of(found.get("description"), paragraphs=True),
+        links=fields.urls(" ".join(links)) or links,
+        steps=fields.items_of(found.get("steps")),
+        csm=fields.text_of(found.get("csm")),
+        business_impact=fields.text_of(found.get("business_impact"), paragraphs=True),
+        resolution_requested=fields.text_of(found.get("resolution_requested"), paragraphs=True),
+        owner=fields.text_of(found.get("owner")),
+        attachments=body.attachments,
+        notes=tuple(notes),
+    )
