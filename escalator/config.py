@@ -217,7 +217,7 @@ def _severities(r: _Reader, table: Mapping[str, Any]) -> dict[int, SeverityPolic
             raise r.fail(where, "unknown severity (use 1, 2, 3 or 4)")
         if not isinstance(sub, dict):
             raise r.fail(where, "must be a table")
-        r.check_keys(sub, where, {"response", "resolution", "first_rung", "calendar"})
+        r.check_keys(sub, where, {"response", "resolution", "first_rung"})
         base = result[int(key)]
         values: dict[str, Any] = {}
         for dkey in ("response", "resolution"):
@@ -229,8 +229,6 @@ def _severities(r: _Reader, table: Mapping[str, Any]) -> dict[int, SeverityPolic
                 raise r.fail(f"{where} first_rung",
                              f"'{rung}' is not a rung (use {', '.join(RUNGS)})")
             values["first_rung"] = rung
-        if "calendar" in sub:
-            values["calendar"] = str(sub["calendar"])
         result[int(key)] = replace(base, **values)
     return result
 

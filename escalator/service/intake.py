@@ -7,7 +7,6 @@ The caller moves the message to the folder returned only after this has committe
 
 from __future__ import annotations
 
-import enum
 import logging
 from datetime import datetime, timedelta
 
@@ -28,6 +27,7 @@ from escalator.service.recipients import (
 )
 from escalator.service.replies import apply_reply
 from escalator.settings import Settings
+from mailer.outcome import Outcome
 from escalator.service.state import sla_state
 from escalator.sla import next_escalation_at, targets_for
 from models import Escalation, Inbound, Notice, OutboxMessage
@@ -35,13 +35,6 @@ from parser.result import Ignored, Intake, Rejection, Reply, Result
 from parser.settings import ParseSettings
 
 log = logging.getLogger(__name__)
-
-
-class Folder(enum.Enum):
-    """Where the mailbox edge files the message once this transaction has committed."""
-
-    PROCESSED = "processed"
-    FAILED = "failed"
 
 
 def parse_settings(settings: Settings) -> ParseSettings:
@@ -57,8 +50,8 @@ def parse_settings(settings: Settings) -> ParseSettings:
 
 def handle_message(
     db: Database, settings: Settings, raw: bytes, now: datetime, size: int | None = None
-) -> Folder:
-    """Parse and apply one message exactly once; return the folder it belongs in."""
+) -> Outcome:
+    """Parse and apply one message exactly once; say where it belongs once committed."""
     result = parser.parse(raw, parse_settings(settings), size)
     key = result.envelope.message_id
     try:
@@ -80,20 +73,20 @@ def handle_message(
         log.info("message %s handled concurrently by another instance", key)
         with db.transaction() as session:
             previous = session.scalar(select(Inbound).where(Inbound.message_key == key))
-            return _folder_of(previous) if previous is not None else Folder.PROCESSED
+            return _folder_of(previous) if previous is not None else Outcome.PROCESSED
 
 
-def _folder_of(inbound: Inbound) -> Folder:
-    return Folder.FAILED if inbound.outcome in ("rejected", "outsider") else Folder.PROCESSED
+def _folder_of(inbound: Inbound) -> Outcome:
+    return Outcome.FAILED if inbound.outcome in ("rejected", "outsider") else Outcome.PROCESSED
 
 
 def apply(
     session: Session, settings: Settings, result: Result, inbound: Inbound, now: datetime
-) -> Folder:
+) -> Outcome:
     if isinstance(result, Intake):
         esc = open_escalation(session, settings, result, now)
         inbound.outcome, inbound.escalation_id = "intake", esc.id
-        return Folder.PROCESSED
+        return Outcome.PROCESSED
     if isinstance(result, Reply):
         esc = session.get(Escalation, result.escalation_id)
         if esc is None:
@@ -101,21 +94,21 @@ def apply(
             _reject(session, settings, result.envelope, now, [parser.result.Problem(
                 f"ESC-{result.escalation_id}", "no such escalation; check the number in the subject",
             )])
-            return Folder.FAILED
+            return Outcome.FAILED
         inbound.outcome, inbound.escalation_id = "reply", esc.id
         apply_reply(session, settings, esc, result, now)
-        return Folder.PROCESSED
+        return Outcome.PROCESSED
     if isinstance(result, Rejection):
         inbound.outcome = "rejected"
         inbound.reason = "; ".join(str(p) for p in result.problems)[:2000]
         _reject(session, settings, result.envelope, now, list(result.problems))
-        return Folder.FAILED
+        return Outcome.FAILED
     assert isinstance(result, Ignored)
     inbound.outcome = "outsider" if result.keep_in_failed else "ignored"
     inbound.reason = result.reason[:2000]
     log.info("ignored %s from %s: %s", inbound.message_key, inbound.sender, result.reason)
     _record_bounce(session, result, now)
-    return Folder.FAILED if result.keep_in_failed else Folder.PROCESSED
+    return Outcome.FAILED if result.keep_in_failed else Outcome.PROCESSED
 
 
 def open_escalation(session: Session, settings: Settings, intake: Intake,

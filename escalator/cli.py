@@ -1,0 +1,203 @@
+"""The `escalator` command: one function per command. Errors become one line and exit code 1."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from escalator import config
+from escalator.db import Database, init_db
+from escalator.errors import EscalatorError, NotFound
+from escalator.jobs import intake_handler, smtp_factory, tick, utcnow
+from escalator.service.views import escalation_view, event_view
+from escalator.settings import Settings
+from models import Escalation, Event
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return config.load(args.config)
+
+
+def _database(settings: Settings) -> Database:
+    db = Database(settings.database.url)
+    db.check_current()
+    return db
+
+
+def cmd_init_db(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    revision = init_db(settings.database.url)
+    print(f"schema at revision {revision}")
+    return 0
+
+
+def cmd_poll(args: argparse.Namespace) -> int:
+    from mailer.poll import poll_once
+
+    settings = _settings(args)
+    db = _database(settings)
+    stats = poll_once(settings.imap, intake_handler(db, settings))
+    sent = tick_delivery(db, settings)
+    print(f"polled {settings.imap.folder}: {stats.handed} messages, "
+          f"{stats.processed} processed, {stats.failed} failed, {stats.retried + stats.errors} left; "
+          f"{sent} emails sent")
+    return 0
+
+
+def tick_delivery(db: Database, settings: Settings) -> int:
+    from escalator.service.delivery import deliver
+
+    return deliver(db, settings, smtp_factory(settings)).sent
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    now = _instant(args.at) if args.at else utcnow()
+    db = _database(settings)
+    stats = tick(db, settings, now, smtp_factory(settings))
+    print(f"tick at {now.isoformat()}: {stats.notices} notices; "
+          f"{stats.delivery.sent} emails sent, {stats.delivery.deferred} deferred, "
+          f"{stats.delivery.failed} failed")
+    return 0
+
+
+def _instant(text: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise EscalatorError(f"--at: '{text}' is not an ISO 8601 time "
+                             "(e.g. 2026-11-26T14:00:00Z)") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    db = _database(settings)
+    with db.transaction() as session:
+        query = select(Escalation).order_by(Escalation.id)
+        if args.status:
+            query = query.where(Escalation.status == args.status.lower())
+        if args.account:
+            query = query.where(Escalation.account.ilike(args.account))
+        rows = [escalation_view(e) for e in session.scalars(query)]
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    for r in rows:
+        print(f"{r['id']:>8}  sev {r['severity']}  {r['status']:<8} {r['rung']:<9} "
+              f"{r['account']} – {r['summary']}")
+    if not rows:
+        print("no escalations")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    db = _database(settings)
+    number = _esc_number(args.id)
+    with db.transaction() as session:
+        esc = session.get(Escalation, number)
+        if esc is None:
+            raise NotFound(f"{args.id}: no such escalation")
+        view: dict[str, Any] = escalation_view(esc)
+        view["events"] = [event_view(e) for e in session.scalars(
+            select(Event).where(Event.escalation_id == esc.id).order_by(Event.id))]
+    if args.json:
+        print(json.dumps(view, indent=2, ensure_ascii=False))
+        return 0
+    for key, value in view.items():
+        if key != "events":
+            print(f"{key:>20}: {value}")
+    print("              events:")
+    for e in view["events"]:
+        print(f"    {e['at']}  {e['kind']:<10} {e['actor']}: {e['detail']}")
+    return 0
+
+
+def _esc_number(text: str) -> int:
+    digits = text.upper().removeprefix("ESC-")
+    if not digits.isdigit():
+        raise EscalatorError(f"'{text}' is not an escalation id (e.g. ESC-12)")
+    return int(digits)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from escalator.runner import run
+
+    settings = _settings(args)
+    db = _database(settings)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    run(db, settings, stop)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from escalator.demo import demo
+
+    demo(print)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="escalator", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: Command, help: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help)
+        p.add_argument("--config", default="config.toml", help="default ./config.toml")
+        p.set_defaults(func=func)
+        return p
+
+    add("demo", cmd_demo, "the whole flow on embedded defaults, with the clock advanced")
+    add("init-db", cmd_init_db, "create or migrate the schema of [database] url")
+    add("run", cmd_run, "the service: IMAP poller, SLA scheduler, outbox sender")
+    p = add("poll", cmd_poll, "fetch and process the mailbox, deliver the mail, exit")
+    p.add_argument("--once", action="store_true", required=True)
+    p = add("tick", cmd_tick, "run every SLA job due at that instant, deliver the mail, exit")
+    p.add_argument("--at", help="ISO 8601 instant (default now)")
+    p = add("list", cmd_list, "escalations")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--status", choices=["open", "working", "waiting", "done"])
+    p.add_argument("--account")
+    p = add("show", cmd_show, "one escalation with its history")
+    p.add_argument("id", help="ESC-N")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return int(args.func(args))
+    except EscalatorError as e:
+        print(f"escalator: {e}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as e:
+        first = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
+        print(f"escalator: database: {first}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The periodic jobs, in the one order `run` and `tick` both use, and the intake handler.
+
+    tick(now):  sweep (SLA breaches) -> deliver (the outbox)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from escalator.db import Database
+from escalator.service.delivery import DeliveryStats, deliver
+from escalator.service.intake import handle_message
+from escalator.service.sweep import sweep
+from escalator.settings import Settings
+from mailer.outcome import Handler, Outcome
+from mailer.smtp import MailSender, SmtpSender
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class TickStats:
+    notices: int
+    delivery: DeliveryStats
+
+
+def smtp_factory(settings: Settings) -> Callable[[], MailSender]:
+    return lambda: SmtpSender(settings.smtp)
+
+
+def tick(db: Database, settings: Settings, now: datetime,
+         sender_factory: Callable[[], MailSender]) -> TickStats:
+    notices = sweep(db, settings, now)
+    return TickStats(notices, deliver(db, settings, sender_factory))
+
+
+def intake_handler(db: Database, settings: Settings,
+                   clock: Callable[[], datetime] = utcnow) -> Handler:
+    """The function the mail edges call per message: commit, then say where it goes."""
+
+    def handle(raw: bytes, size: int) -> Outcome:
+        try:
+            return handle_message(db, settings, raw, clock(), size)
+        except SQLAlchemyError as e:  # the database is away: leave the message for later
+            log.error("database error, message left for the next poll: %s", e)
+            return Outcome.RETRY
+
+    return handle

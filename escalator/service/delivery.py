@@ -1,0 +1,131 @@
+"""Deliver the outbox: claim due rows, send over one connection per batch, mark after the 250.
+
+A claimed row is leased (status "sending", next_attempt_at = now + LEASE): if the process
+dies after the server's 250 and before the mark, the lease runs out and the row is sent
+again, with the same Message-ID, once. Temporary failures back off exponentially; a
+permanent refusal is recorded per recipient and the accepted ones stay sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, or_, select
+
+from escalator.db import Database, is_postgres
+from escalator.settings import Settings
+from mailer.errors import PermanentDeliveryError, TemporaryDeliveryError
+from mailer.message import build_message
+from mailer.smtp import MailSender
+from models import OutboxMessage
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(hours=1)
+BATCH = 100
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    deferred: int = 0
+    failed: int = 0
+
+
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def deliver(db: Database, settings: Settings, sender_factory: Callable[[], MailSender],
+            clock: Callable[[], datetime] = wall_clock, batch: int = BATCH) -> DeliveryStats:
+    """Send everything that is due now (by the wall clock: retries are about real SMTP time)."""
+    stats = DeliveryStats()
+    while True:
+        now = clock()
+        claimed = _claim(db, now, batch)
+        if not claimed:
+            return stats
+        _send_batch(db, settings, sender_factory, claimed, clock, stats)
+        if len(claimed) < batch:
+            return stats
+
+
+def _claim(db: Database, now: datetime, batch: int) -> list[int]:
+    with db.transaction() as session:
+        due = or_(
+            and_(OutboxMessage.status == "pending",
+                 or_(OutboxMessage.attempts == 0, OutboxMessage.next_attempt_at <= now)),
+            and_(OutboxMessage.status == "sending", OutboxMessage.next_attempt_at <= now),
+        )
+        query = select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(batch)
+        if is_postgres(session):
+            query = query.with_for_update(skip_locked=True)
+        rows = list(session.scalars(query))
+        for row in rows:
+            row.status = "sending"
+            row.attempts += 1
+            row.next_attempt_at = now + LEASE
+        return [row.id for row in rows]
+
+
+def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], MailSender],
+                ids: list[int], clock: Callable[[], datetime], stats: DeliveryStats) -> None:
+    with db.transaction() as session:
+        rows = list(session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)))
+    try:
+        sender = sender_factory()
+        sender.__enter__()
+    except TemporaryDeliveryError as e:
+        for row in rows:
+            _mark(db, row.id, clock(), temporary=str(e))
+        stats.deferred += len(rows)
+        return
+    try:
+        for row in rows:
+            msg = build_message(
+                from_addr=settings.smtp.from_address, to=row.to_addrs, cc=row.cc_addrs,
+                subject=row.subject, text=row.text_body, html=row.html_body,
+                message_id=row.message_id, in_reply_to=row.in_reply_to,
+                references=row.references, reply_to=settings.smtp.from_address,
+            )
+            try:
+                result = sender.send(msg, [*row.to_addrs, *row.cc_addrs])
+            except TemporaryDeliveryError as e:
+                _mark(db, row.id, clock(), temporary=str(e))
+                stats.deferred += 1
+                continue
+            except PermanentDeliveryError as e:
+                _mark(db, row.id, clock(), permanent=str(e))
+                stats.failed += 1
+                continue
+            refused = {a: f"{code} {text}" for a, (code, text) in result.refused.items()}
+            _mark(db, row.id, clock(), refused=refused)
+            stats.sent += 1
+    finally:
+        sender.__exit__(None, None, None)
+
+
+def _mark(db: Database, row_id: int, now: datetime, *, temporary: str | None = None,
+          permanent: str | None = None, refused: dict[str, str] | None = None) -> None:
+    with db.transaction() as session:
+        row = session.get(OutboxMessage, row_id)
+        assert row is not None
+        if temporary is not None:
+            row.status = "pending"
+            row.last_error = temporary[:2000]
+            row.next_attempt_at = now + min(timedelta(seconds=30 * 2 ** (row.attempts - 1)),
+                                            MAX_BACKOFF)
+            log.warning("outbox %s deferred: %s", row.message_id, temporary)
+        elif permanent is not None:
+            row.status = "failed"
+            row.last_error = permanent[:2000]
+            row.refused = {a: permanent[:500] for a in [*row.to_addrs, *row.cc_addrs]}
+            log.error("outbox %s refused: %s", row.message_id, permanent)
+        else:
+            row.status = "sent"
+            row.sent_at = now
+            row.refused = refused or {}
