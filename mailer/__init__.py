@@ -1,0 +1,40 @@
+"""The mail edges: bytes in from IMAP or SMTP intake, EmailMessages out over SMTP.
+
+Nothing here knows about escalations, the database or the parser: the caller hands in a
+`handle(raw, size) -> Outcome` and gets messages moved or answered accordingly.
+"""
+
+from mailer.errors import (
+    DeliveryError,
+    MailboxError,
+    MailboxUnavailable,
+    MailerError,
+    PermanentDeliveryError,
+    TemporaryDeliveryError,
+)
+from mailer.imap import Mailbox, wait_for_mail
+from mailer.message import build_message
+from mailer.outcome import Handler, Outcome
+from mailer.poll import PollStats, poll_once, serve
+from mailer.smtp import CaptureSender, MailSender, SendResult, SmtpSender
+
+__all__ = [
+    "CaptureSender",
+    "DeliveryError",
+    "Handler",
+    "Mailbox",
+    "MailboxError",
+    "MailboxUnavailable",
+    "MailerError",
+    "MailSender",
+    "Outcome",
+    "PermanentDeliveryError",
+    "PollStats",
+    "SendResult",
+    "SmtpSender",
+    "TemporaryDeliveryError",
+    "build_message",
+    "poll_once",
+    "serve",
+    "wait_for_mail",
+]

@@ -1,0 +1,203 @@
+"""Deliver outgoing mail: one SMTP connection reused for many messages, or a local capture.
+
+Both `SmtpSender` and `CaptureSender` satisfy `MailSender`; the outbox only knows that.
+`send` returns which recipients the server took and which it refused (code, text). It
+raises TemporaryDeliveryError when trying again later may work (4xx, connection refused,
+timeout, disconnect, login refused: the message is not at fault) and PermanentDeliveryError
+when the server refused the message, or every recipient, with 5xx.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import SMTP
+from typing import Protocol, Self
+
+from escalator.settings import SmtpSettings
+from mailer.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
+
+
+@dataclass(frozen=True)
+class SendResult:
+    accepted: list[str]
+    refused: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+
+class MailSender(Protocol):
+    """What the outbox needs: `with sender: sender.send(msg, recipients)`, many times."""
+
+    def send(self, msg: EmailMessage, recipients: list[str]) -> SendResult:
+        """Deliver `msg` to the envelope `recipients` (To and Cc of msg, usually)."""
+        ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+def _fail(code: int, text: str, what: str, refused: dict[str, tuple[int, str]] | None = None
+          ) -> DeliveryError:
+    error = PermanentDeliveryError if 500 <= code < 600 else TemporaryDeliveryError
+    return error(f"{what}: {code} {text}", refused)
+
+
+class _StaleConnection(TemporaryDeliveryError):
+    """Disconnected at MAIL FROM: no part of this message reached the server."""
+
+
+class SmtpSender:
+    """smtplib over SSL, STARTTLS or plain, with AUTH when a username is set."""
+
+    def __init__(self, settings: SmtpSettings, *, ssl_context: ssl.SSLContext | None = None
+                 ) -> None:
+        self.settings = settings
+        self._context = ssl_context
+        self._smtp: smtplib.SMTP | None = None
+
+    @property
+    def where(self) -> str:
+        return f"SMTP {self.settings.host}:{self.settings.port}"
+
+    def open(self) -> SmtpSender:
+        s = self.settings
+        context = self._context or ssl.create_default_context()
+        try:
+            if s.ssl:
+                conn: smtplib.SMTP = smtplib.SMTP_SSL(
+                    s.host, s.port, timeout=s.timeout_seconds, context=context)
+            else:
+                conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout_seconds)
+            self._smtp = conn
+            conn.ehlo()
+            if s.starttls and not s.ssl:
+                conn.starttls(context=context)
+                conn.ehlo()
+            if s.username:
+                conn.login(s.username, s.password)
+        except smtplib.SMTPResponseException as e:
+            self.close()
+            text = e.smtp_error.decode(errors="replace")
+            raise TemporaryDeliveryError(f"{self.where}: {e.smtp_code} {text}") from e
+        except (smtplib.SMTPException, OSError) as e:
+            self.close()
+            raise TemporaryDeliveryError(f"{self.where}: {e or type(e).__name__}") from e
+        return self
+
+    def close(self) -> None:
+        conn, self._smtp = self._smtp, None
+        if conn is not None:
+            try:
+                conn.quit()
+            except (smtplib.SMTPException, OSError):
+                conn.close()
+
+    def __enter__(self) -> Self:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def send(self, msg: EmailMessage, recipients: list[str]) -> SendResult:
+        if not recipients:
+            raise PermanentDeliveryError(f"{self.where}: no recipients")
+        reused = self._smtp is not None
+        try:
+            return self._attempt(msg, recipients)
+        except _StaleConnection:
+            if not reused:
+                raise
+            return self._attempt(msg, recipients)  # the server dropped an idle connection
+
+    def _attempt(self, msg: EmailMessage, recipients: list[str]) -> SendResult:
+        if self._smtp is None:
+            self.open()
+        try:
+            return self._transaction(msg, recipients)
+        except DeliveryError:
+            self._reset()
+            raise
+        except smtplib.SMTPResponseException as e:  # DATA refused before the body
+            self._reset()
+            raise _fail(e.smtp_code, e.smtp_error.decode(errors="replace"), self.where) from e
+        except (smtplib.SMTPException, OSError) as e:
+            self.close()
+            raise TemporaryDeliveryError(f"{self.where}: {e or type(e).__name__}") from e
+
+    def _transaction(self, msg: EmailMessage, recipients: list[str]) -> SendResult:
+        """MAIL, RCPT each, DATA, step by step: we know where a failure happened."""
+        conn = self._smtp
+        assert conn is not None
+        sender = self.settings.from_address
+        international = not all(a.isascii() for a in [sender, *recipients])
+        options: list[str] = []
+        if international:
+            if not conn.has_extn("smtputf8"):
+                raise PermanentDeliveryError(f"{self.where}: no SMTPUTF8 for a non-ASCII address")
+            options = ["SMTPUTF8", "BODY=8BITMIME"]
+        try:
+            code, text = conn.mail(sender, options)
+        except smtplib.SMTPServerDisconnected as e:  # nothing sent yet: safe to try again
+            self.close()
+            raise _StaleConnection(f"{self.where}: disconnected: {e}") from e
+        if code != 250:
+            raise _fail(code, text.decode(errors="replace"), f"{self.where}: MAIL FROM")
+        accepted: list[str] = []
+        refused: dict[str, tuple[int, str]] = {}
+        for rcpt in dict.fromkeys(recipients):
+            code, text = conn.rcpt(rcpt)
+            if code in (250, 251):
+                accepted.append(rcpt)
+            else:
+                refused[rcpt] = (code, text.decode(errors="replace"))
+        if not accepted:
+            worst = min(code for code, _ in refused.values())  # any 4xx: worth a retry
+            raise _fail(worst, "every recipient refused", self.where, refused)
+        policy = SMTP.clone(utf8=True) if international else SMTP
+        code, text = conn.data(msg.as_bytes(policy=policy))
+        if code != 250:  # smtplib raises for most; a 4xx/5xx after the body lands here
+            raise _fail(code, text.decode(errors="replace"), f"{self.where}: DATA", refused)
+        return SendResult(accepted, refused)
+
+    def _reset(self) -> None:
+        """After a refused transaction the connection stays usable once RSET is through."""
+        if self._smtp is None:
+            return
+        try:
+            self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self.close()
+
+
+@dataclass(frozen=True)
+class Captured:
+    msg: EmailMessage
+    recipients: tuple[str, ...]
+
+
+class CaptureSender:
+    """Keeps every message in `sent` instead of sending it (the demo's local outbox)."""
+
+    def __init__(self) -> None:
+        self.sent: list[Captured] = []
+
+    def send(self, msg: EmailMessage, recipients: list[str]) -> SendResult:
+        if not recipients:
+            raise PermanentDeliveryError("capture: no recipients")
+        unique = list(dict.fromkeys(recipients))
+        self.sent.append(Captured(msg, tuple(unique)))
+        return SendResult(unique, {})
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass

@@ -1,0 +1,30 @@
+"""Shared fixtures. Their logic lives in tests/support; this file only wires lifetimes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.dovecot import Account, Dovecot
+from tests.support.smtp_server import SmtpServer
+
+
+@pytest.fixture(scope="session")
+def dovecot_server() -> Iterator[Dovecot]:
+    """One real Dovecot for the session (fails, never skips, when it is not installed)."""
+    with Dovecot() as server:
+        yield server
+
+
+@pytest.fixture
+def dovecot(dovecot_server: Dovecot) -> Account:
+    """A fresh, empty mail account on the session's Dovecot."""
+    return dovecot_server.add_user()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real aiosmtpd on a free port recording every message; cues for 4xx/5xx replies."""
+    with SmtpServer() as server:
+        yield server

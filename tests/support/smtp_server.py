@@ -1,0 +1,136 @@
+"""A real aiosmtpd server on 127.0.0.1 that records what it is sent, or refuses on cue.
+
+    server = SmtpServer().start()
+    server.refuse_rcpt["bob@example.com"] = "550 5.1.1 no such user"
+    server.data_reply = "451 4.3.0 try again later"     # every message, at DATA
+    server.messages -> [Received(mail_from, rcpt_tos, data), ...]
+
+With `tls=True` it offers STARTTLS (self-signed, see tls.py); with `login=(user, password)`
+it offers AUTH and refuses mail from a session that did not log in.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from escalator.settings import SmtpSettings
+from tests.support.tls import SelfSignedCert, free_port
+
+
+@dataclass(frozen=True)
+class Received:
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    data: bytes
+    peer: tuple[str, int] = ("", 0)  # the client end: the same one means a reused connection
+
+    def message(self) -> EmailMessage:
+        parsed = message_from_bytes(self.data, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+class _Recorder:
+    """The aiosmtpd handler: its hooks read the cues the test set on the server."""
+
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
+                          mail_options: list[str]) -> str:
+        if self.server.mail_reply:
+            return self.server.mail_reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          rcpt_options: list[str]) -> str:
+        reply = self.server.refuse_rcpt.get(address.lower()) or self.server.rcpt_reply
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.server.data_reply:
+            return self.server.data_reply
+        self.server.messages.append(
+            Received(envelope.mail_from, tuple(envelope.rcpt_tos),
+                     bytes(envelope.original_content), tuple(session.peer))
+        )
+        return "250 2.0.0 Message accepted"
+
+
+class SmtpServer:
+    """An aiosmtpd Controller (its own thread and event loop) on a free loopback port."""
+
+    def __init__(
+        self, *, tls: bool = False, login: tuple[str, str] | None = None, port: int = 0
+    ) -> None:
+        self.messages: list[Received] = []
+        self.refuse_rcpt: dict[str, str] = {}  # lower-case address -> reply
+        self.rcpt_reply: str | None = None  # for every recipient
+        self.mail_reply: str | None = None
+        self.data_reply: str | None = None
+        self.port = port or free_port()
+        self._dir = Path(tempfile.mkdtemp(prefix="smtp-"))
+        self.cert = SelfSignedCert(self._dir) if tls else None
+        kwargs: dict[str, Any] = {}
+        if self.cert:
+            kwargs["tls_context"] = self.cert.server_context()
+        if login:
+            kwargs.update(
+                authenticator=_Authenticator(*login), auth_required=True,
+                auth_require_tls=bool(self.cert),
+            )
+        self.login = login
+        self._controller = Controller(
+            _Recorder(self), hostname="127.0.0.1", port=self.port,
+            server_hostname="localhost", **kwargs,
+        )
+
+    def settings(self, **overrides: Any) -> SmtpSettings:
+        values: dict[str, Any] = dict(
+            host="127.0.0.1", port=self.port, ssl=False, starttls=bool(self.cert),
+            from_address="escalations@example.com", timeout_seconds=10.0,
+        )
+        if self.login:
+            values.update(username=self.login[0], password=self.login[1])
+        values.update(overrides)
+        return SmtpSettings(**values)
+
+    def start(self) -> SmtpServer:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def __enter__(self) -> SmtpServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _Authenticator:
+    def __init__(self, user: str, password: str) -> None:
+        self.expected = (user.encode(), password.encode())
+
+    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str,
+                 auth_data: Any) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (
+            (auth_data.login, auth_data.password) == self.expected
+        )
+        return AuthResult(success=ok, handled=False)
