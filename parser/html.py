@@ -13,7 +13,16 @@ from __future__ import annotations
 import re
 import warnings
 
-from bs4 import BeautifulSoup, Comment, MarkupResemblesLocatorWarning, NavigableString, Tag
+from bs4 import (
+    BeautifulSoup,
+    Comment,
+    Declaration,
+    Doctype,
+    MarkupResemblesLocatorWarning,
+    NavigableString,
+    ProcessingInstruction,
+    Tag,
+)
 
 QUOTE_MARK = "\u2063QUOTE\u2063"  # invisible separator: cannot occur in typed text
 
@@ -25,7 +34,9 @@ _BLOCK = {
 _SKIP = {"style", "script", "head", "title", "meta", "link", "xml", "o:smarttagtype"}
 _SPACES = re.compile(r"[ \t\r\n\f\u00a0]+")
 _BORDER_TOP = re.compile(r"border-top\s*:\s*solid", re.I)
-_HEADER_START = re.compile(r"^\s*(from|von|de|van|fra|från|od|差出人|发件人)\s*:", re.I)
+_HEADER_START = re.compile(
+    r"^\s*(from|von|de|van|fra|från|od|差出人|发件人|date|sent|to|subject|datum|gesendet)\s*:", re.I
+)
 
 warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
 
@@ -34,15 +45,24 @@ def soup_of(html: str) -> BeautifulSoup:
     return BeautifulSoup(html, "html.parser")
 
 
-def _quote_start(soup: BeautifulSoup) -> Tag | None:
-    """The first element where a client's quoted history begins, if any."""
+# Quote containers: the element holds the whole quote (and its attribution line); later
+# text, a disclaimer say, is the sender's. Removed on their own.
+_CONTAINERS = (
+    "div.gmail_quote", "blockquote.gmail_quote", "div.moz-cite-prefix", "blockquote[type=cite]",
+    "div.yahoo_quoted", "blockquote.protonmail_quote", "div.zmail_extra", "blockquote",
+)
+# Header starts: Outlook writes the header block, then the quoted body as siblings, so
+# everything from here on is history.
+_HEADER_STARTS = (
+    "div#appendonsend", "div#divRplyFwdMsg", "div#OLK_SRC_BODY_SECTION",
+    "span#OLK_SRC_BODY_SECTION", "div#mail-editor-reference-message-container",
+)
+
+
+def _header_start(soup: BeautifulSoup) -> Tag | None:
+    """The first element where a header-style quoted history begins, if any."""
     candidates: list[Tag] = []
-    for selector in (
-        "div.gmail_quote", "blockquote.gmail_quote", "div#appendonsend", "div#divRplyFwdMsg",
-        "div#OLK_SRC_BODY_SECTION", "span#OLK_SRC_BODY_SECTION", "div.moz-cite-prefix",
-        "blockquote[type=cite]", "div.yahoo_quoted", "div#mail-editor-reference-message-container",
-        "blockquote.protonmail_quote", "div.zmail_extra",
-    ):
+    for selector in _HEADER_STARTS:
         found = soup.select_one(selector)
         if found is not None:
             candidates.append(found)
@@ -57,14 +77,23 @@ def _quote_start(soup: BeautifulSoup) -> Tag | None:
             break
     if not candidates:
         return None
-    # document order: the earliest start wins
     order = {id(el): i for i, el in enumerate(soup.find_all(True))}
     return min(candidates, key=lambda el: order.get(id(el), 1 << 30))
 
 
+def _cut_quotes(soup: BeautifulSoup) -> None:
+    start = _header_start(soup)
+    if start is not None:
+        start.insert_before(NavigableString(QUOTE_MARK))
+    for selector in _CONTAINERS:
+        for element in soup.select(selector):
+            if not element.decomposed:
+                element.decompose()
+
+
 def _render(node: Tag, out: list[str], ordered: list[int]) -> None:
     for child in node.children:
-        if isinstance(child, Comment):
+        if isinstance(child, (Comment, ProcessingInstruction, Declaration, Doctype)):
             continue
         if isinstance(child, NavigableString):
             text = _SPACES.sub(" ", str(child))
@@ -80,7 +109,7 @@ def _render(node: Tag, out: list[str], ordered: list[int]) -> None:
             out.append("\n")
             continue
         if name == "hr":
-            out.append("\n____\n")
+            out.append("\n\n")
             continue
         if name == "tr":
             _render_row(child, out)
@@ -142,9 +171,7 @@ def to_text(html: str, cut_quote: bool = False) -> str:
     """The HTML as plain lines; with cut_quote, only what sits above the quoted history."""
     soup = soup_of(html)
     if cut_quote:
-        start = _quote_start(soup)
-        if start is not None:
-            start.insert_before(NavigableString(QUOTE_MARK))
+        _cut_quotes(soup)
     parts: list[str] = []
     _render(soup, parts, [])
     text = _tidy("".join(parts))

@@ -14,17 +14,19 @@ import re
 from dataclasses import dataclass
 
 _INTRO = (
-    r"on|am|le|el|il|op|den|dnia|w dniu|på|em|vào|no|il giorno|el día|den|d[ae]n|"
-    r"в|у|kun|dne|pe|dana|am\s+\S+|le\s+\S+"
+    r"on|am|le|el|il|op|den|dnia|w dniu|på|em|vào|no|il giorno|el día|d[ae]n|"
+    r"в|у|kun|dne|pe|dana"
 )
 _VERB = (
-    r"wrote|writes|schrieb|schreef|skrev|skrivit|a écrit|escribió|escreveu|ha scritto|"
-    r"napisał\(a\)|napisał|napisała|pisze|написал\(а\)|написал|написала|đã viết|kirjoitti|"
-    r"írta|yazdı|napsal|scrise|kirjutas|rašė|rakstīja|wrote\s+the\s+following"
+    r"wrote|writes|sent|schrieb|schreef|geschreven|skrev|skrivit|a écrit|écrit|escribió|"
+    r"escreveu|ha scritto|napisał\(a\)|napisał|napisała|pisze|написал\(а\)|написал|"
+    r"написала|đã viết|kirjoitti|írta|yazdı|napsal|a scris|kirjutas|rašė|rakstīja"
 )
-_WROTE = re.compile(rf"(?:{_VERB})(?:\s+[^:\n]{{0,120}})?\s*[:：]\s*$", re.I)
-_INTRO_START = re.compile(rf"^\s*(?:{_INTRO})\b", re.I)
-_JA_HEADER = re.compile(r"^\s*\d{4}[年/-]\s*\d{1,2}[月/-]\s*\d{1,2}.*[<＜][^>＞]+@[^>＞]+[>＞]\s*[:：]?\s*$")
+_WROTE = re.compile(rf"\b(?:{_VERB})(?!\w)(?:\s+[^:\n]{{0,120}})?\s*[:：]\s*$", re.I)
+_ADDRESS_COLON = re.compile(r"[<＜\[]?[^\s<>@]+@[^\s<>@]+[>＞\]]?\s*[:：]\s*$")
+_INTRO_START = re.compile(rf"^\s*(?:{_INTRO})\s", re.I)
+_DATE_HINT = re.compile(r"\d{1,2}:\d{2}|\d{4}|\d{1,2}[./-]\d{1,2}[./-]\d{2}")
+_SHARED_LINE = re.compile(r"^(?P<before>.*?\S)\s*-*\s*(?P<header>\bOn\s.{5,200}\bwrote:)\s*$")
 _BANNER = re.compile(r"^\s*[-_=*]{2,}\s*[^-_=*\s][^\n]{1,60}?\s*[-_=*]{2,}\s*$")
 _FORWARD_LINE = re.compile(
     r"^\s*(begin forwarded message|anfang der weitergeleiteten nachricht|début du message "
@@ -33,16 +35,18 @@ _FORWARD_LINE = re.compile(
     re.I,
 )
 _FORWARD_WORDS = re.compile(r"forward|weitergeleitet|transféré|inoltrato|reenviado|videresendt|"
-                            r"vidarebefordrat|doorgestuurd|przekazana", re.I)
-_HEADER_NAMES = (
-    r"from|von|de|van|fra|från|od|от|差出人|发件人|寄件者|lähettäjä|feladó"
+                            r"vidarebefordrat|doorgestuurd|przekazana|пересылаемое", re.I)
+_FROM_LINE = re.compile(
+    r"^\s*[*_]*\s*(?:from|von|de|van|fra|från|od|от|差出人|发件人|寄件者|lähettäjä|feladó|"
+    r"date|sent|datum|gesendet)\s*[*_]*\s*[:：]",
+    re.I,
 )
-_FROM_LINE = re.compile(rf"^\s*[*_]*\s*(?:{_HEADER_NAMES})\s*[*_]*\s*[:：]", re.I)
 _HEADER_LINE = re.compile(
-    r"^\s*[*_]*\s*(?:sent|date|to|cc|subject|gesendet|datum|an|betreff|envoyé|date|à|objet|"
-    r"enviado|para|asunto|assunto|verzonden|aan|onderwerp|sendt|til|emne|skickat|till|ämne|"
-    r"wysłano|data|do|temat|送信日時|宛先|件名|日付|发送时间|收件人|主题|отправлено|кому|тема|"
-    r"lähetetty|vastaanottaja|aihe|inviato|a|oggetto)\s*[*_]*\s*[:：]",
+    r"^\s*[*_]*\s*(?:from|von|de|van|fra|från|od|от|sent|date|to|cc|subject|gesendet|datum|"
+    r"an|betreff|envoyé|à|objet|enviado|para|asunto|assunto|verzonden|aan|onderwerp|sendt|"
+    r"til|emne|skickat|till|ämne|wysłano|data|do|temat|送信日時|宛先|件名|日付|发送时间|收件人|"
+    r"主题|отправлено|кому|тема|lähetetty|vastaanottaja|aihe|inviato|a|oggetto)"
+    r"\s*[*_]*\s*[:：]",
     re.I,
 )
 _UNDERSCORES = re.compile(r"^\s*_{8,}\s*$")
@@ -54,6 +58,17 @@ _SENT_FROM = re.compile(
     r"verzonden vanaf mijn [\w .]{1,30}|wysłane z [\w .]{1,30})\s*\.?\s*$",
     re.I,
 )
+_SIGN_OFF = re.compile(
+    r"^\s*(best|best wishes|thanks|thank you|many thanks|thanks again|regards|best regards|"
+    r"kind regards|warm regards|cheers|sincerely|br|mvh|kh|hilsen|venlig hilsen|"
+    r"med venlig hilsen|de bedste hilsner|vennlig hilsen|mvh\.|med vänliga hälsningar|"
+    r"vänliga hälsningar|hälsningar|mit freundlichen grüßen|freundliche grüße|viele grüße|"
+    r"beste grüße|lg|gruß|grüße|met vriendelijke groet|groeten|pozdrawiam|z poważaniem|"
+    r"z powazaniem|cordialement|bien à vous|saludos|un saludo|atentamente|cordiali saluti|"
+    r"saluti|/\w+)\s*[,.!]?\s*$",
+    re.I,
+)
+_SHORT = 60
 
 
 @dataclass(frozen=True)
@@ -62,98 +77,166 @@ class Split:
     signature: str = ""
     history: str = ""  # the quoted or forwarded message, from its header line on
     kind: str = ""  # "reply", "forward" or "" when there is no history
+    reply: str = ""  # the text above the history, signature included, as it stood
 
 
 def _wrote_header(lines: list[str], i: int) -> int | None:
-    """If an "On … wrote:" header starts at line i (spanning up to 6 lines), its last line."""
-    line = lines[i]
-    if _JA_HEADER.match(line):
-        return i
-    if _WROTE.search(line) and (_INTRO_START.match(line) or "@" in line or "," in line):
-        return i
-    if not _INTRO_START.match(line) or _WROTE.search(line):
+    """If an "On … wrote:" header starts at line i (over up to five lines), its last line."""
+    first = lines[i]
+    if not (_INTRO_START.match(first) or _DATE_HINT.search(first) or "@" in first):
         return None
-    text = line
-    for j in range(i + 1, min(i + 6, len(lines))):
-        text += " " + lines[j].lstrip("> ")
-        if _WROTE.search(lines[j]) or _WROTE.search(text) and lines[j].strip():
-            return j if len(text) < 400 else None
+    nxt = next((line for line in lines[i + 1 : i + 3] if line.strip()), "")
+    if _DATE_HINT.search(first) and "@" in first and nxt.lstrip().startswith(">"):
+        return i  # "2011/4/7 Name <a@b.c>" straight above the quote
+    text = ""
+    for j in range(i, min(i + 5, len(lines))):
+        part = lines[j].strip()
+        if j > i and part.startswith(">") and not _WROTE.search(part):
+            return None  # the quote began without a header
+        text = f"{text} {part.lstrip('> ')}".strip()
+        if len(text) > 300:
+            return None
+        if _WROTE.search(part) or _WROTE.search(text):
+            return j
+        if _ADDRESS_COLON.search(text) and _DATE_HINT.search(text):
+            return j
     return None
 
 
-def _outlook_block(lines: list[str], i: int) -> bool:
-    """A From: line followed, within four lines, by two more header lines."""
+def _header_block(lines: list[str], i: int) -> bool:
+    """A From: (or Date:/Sent:) line followed, within five lines, by two more header lines."""
     if not _FROM_LINE.match(lines[i]):
         return False
     seen = 0
-    for line in lines[i + 1 : i + 6]:
+    addresses = "@" in lines[i]
+    for line in lines[i + 1 : i + 7]:
         if _HEADER_LINE.match(line):
             seen += 1
+            addresses = addresses or "@" in line
         elif line.strip() and seen == 0 and not line.startswith((" ", "\t")):
             return False
-    return seen >= 2
+    return seen >= 2 or (seen == 1 and addresses)
+
+
+def _quote_block_is_history(lines: list[str], i: int) -> bool:
+    """A ">" block is history when it runs on (two lines or more) or ends the message;
+    one stray ">" line inside prose is not."""
+    j = i
+    while j < len(lines) and lines[j].lstrip().startswith(">"):
+        j += 1
+    if j - i == 1 and j < len(lines) and lines[j].strip():
+        return False  # one ">" line inside running prose
+    return True
 
 
 def _history_start(lines: list[str]) -> tuple[int, str] | None:
+    seen_text = False
     for i, line in enumerate(lines):
         stripped = line.strip()
         if not stripped:
             continue
         if _FORWARD_LINE.match(stripped):
             return i, "forward"
-        if _BANNER.match(stripped) and not _SIG_DASHES.match(stripped):
+        if _BANNER.match(stripped):
             return i, "forward" if _FORWARD_WORDS.search(stripped) else "reply"
-        if _UNDERSCORES.match(stripped) and i + 1 < len(lines):
+        if _UNDERSCORES.match(stripped):
             nxt = next((k for k in range(i + 1, min(i + 4, len(lines))) if lines[k].strip()), None)
-            if nxt is not None and _outlook_block(lines, nxt):
+            if nxt is not None and _header_block(lines, nxt):
                 return i, "reply"
-        if _outlook_block(lines, i):
+        if _header_block(lines, i):
+            if seen_text:
+                return i, "reply"
+            # a message that opens with a header block (a bare forward): it is the message
+        elif stripped.startswith(">"):
+            if _quote_block_is_history(lines, i):
+                return i, "reply"
+        elif _wrote_header(lines, i) is not None:
             return i, "reply"
-        if stripped.startswith(">"):
-            return i, "reply"
-        if _wrote_header(lines, i) is not None:
-            return i, "reply"
+        seen_text = True
     return None
 
 
 def _signature_start(lines: list[str]) -> int | None:
-    for i, line in enumerate(lines):
+    """Where the signature begins: "-- ", "__", "-Name", "Sent from my …", or a sign-off
+    ("Regards," "Med venlig hilsen") followed only by a few short lines."""
+    content = [i for i, line in enumerate(lines) if line.strip()]
+    for n, i in enumerate(content):
+        line = lines[i]
         after_blank = i == 0 or not lines[i - 1].strip()
-        if line.rstrip() in ("--", "-- ", "—") or (
-            after_blank and _SIG_DASHES.match(line.rstrip()) and not line.startswith("- ")
-        ):
+        if line.rstrip() in ("--", "-- ", "—") or _SENT_FROM.match(line):
             return i
-        if _SENT_FROM.match(line):
+        if after_blank and _SIG_DASHES.match(line.rstrip()) and not line.startswith("- "):
+            return i
+        tail = content[n + 1 :]
+        if (
+            _SIGN_OFF.match(line)
+            and len(tail) <= 4
+            and all(len(lines[k].strip()) <= _SHORT for k in tail)
+        ):
             return i
     return None
 
 
+def _unshare(lines: list[str]) -> list[str]:
+    """"reply On … wrote:" on one line, with the quote below: split the line in two."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        shared = "wrote:" in line and not line.lstrip().startswith(">")
+        match = _SHARED_LINE.match(line) if shared else None
+        below = lines[i + 1].lstrip() if i + 1 < len(lines) else ""
+        if match is not None and below.startswith(">"):
+            out.extend([match.group("before").rstrip("- "), match.group("header")])
+        else:
+            out.append(line)
+    return out
+
+
+def _tail_after_quote(history: list[str], above: bool) -> list[str]:
+    """Unquoted text below the last quoted line is the sender's: a bottom-posted answer
+    (nothing, or only a greeting, above the quote) or a short sign-off ("Regards, Roman")."""
+    quoted = [k for k, line in enumerate(history) if line.lstrip().startswith(">")]
+    if not quoted:
+        return []
+    tail = history[quoted[-1] + 1 :]
+    written = [t for t in tail if t.strip()]
+    if not written or any(_header_like(t) for t in tail):
+        return []
+    if not above:
+        return tail
+    if len(quoted) >= 2 and len(written) <= 2 and all(len(t.strip()) <= _SHORT for t in tail):
+        return tail
+    return []
+
+
+def _header_like(line: str) -> bool:
+    return bool(_HEADER_LINE.match(line) or _WROTE.search(line) or _BANNER.match(line))
+
+
 def split(text: str) -> Split:
     """The new text above the history, without its signature."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _unshare(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     start = _history_start(lines)
     kind = ""
-    history = ""
+    history_lines: list[str] = []
     if start is not None:
         index, kind = start
-        history = "\n".join(lines[index:]).strip("\n")
+        history_lines = lines[index:]
         lines = lines[:index]
-        if not any(line.strip() for line in lines) and kind == "reply":
-            # bottom-posting: the new text is what follows the quote
-            below = [line for line in history.split("\n") if not line.lstrip().startswith(">")]
-            rest = split("\n".join(below[1:])) if below and _is_header(below[0]) else None
-            if rest is not None and rest.new:
-                return Split(rest.new, rest.signature, history, kind)
+        tail = _tail_after_quote(history_lines, any(line.strip() for line in lines))
+        if tail:
+            history_lines = history_lines[: len(history_lines) - len(tail)]
+            gap = [""] if lines and not lines[-1].strip() else []
+            while lines and not lines[-1].strip():
+                lines.pop()
+            lines = lines + gap + [t for t in tail if t.strip()] if lines else tail
+    history = "\n".join(history_lines).strip("\n")
+    reply = "\n".join(lines).strip()
     sig = _signature_start(lines)
     signature = ""
     if sig is not None and any(line.strip() for line in lines[:sig]):
         signature = "\n".join(lines[sig:]).strip()
         lines = lines[:sig]
-    return Split("\n".join(lines).strip(), signature, history, kind)
-
-
-def _is_header(line: str) -> bool:
-    return bool(line.strip() == "" or _WROTE.search(line) or line.lstrip().startswith(">"))
+    return Split("\n".join(lines).strip(), signature, history, kind, reply)
 
 
 def unquote(text: str) -> str:

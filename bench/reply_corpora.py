@@ -1,0 +1,312 @@
+"""How well does each reply splitter find the new text of a reply? Scores Escalator's own
+splitter (parser.quoting + parser.html) and the two maintained libraries installed
+(email-reply-parser, mail-parser-reply) on the four reply corpora's expectations.json.
+
+Every corpus states its expectations in its own library's model (fragments, replies[i]).
+Each check is translated into one question about the three parts every splitter yields:
+`new` (the sender's text without signature), `signature`, and `history` (the quoted or
+forwarded message); `reply` is new + signature as they stood. Checks about a library's
+internal structure (fragment counts and flags, ML features, sender heuristics, options)
+have no such translation and are counted as "n/a", listed per corpus.
+
+    /work/venv/bin/python bench/reply_corpora.py [--verbose] [--corpora DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import json
+import re
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from email import iterators
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from parser import quoting  # noqa: E402
+from parser.html import to_text  # noqa: E402
+
+
+@dataclass
+class Parts:
+    new: str
+    signature: str
+    history: str
+    reply: str
+
+
+Splitter = Callable[[str], Parts]
+
+
+def own(text: str) -> Parts:
+    split = quoting.split(text)
+    return Parts(split.new, split.signature, split.history, split.reply)
+
+
+def own_html(html: str) -> Parts:
+    return own(to_text(html, cut_quote=True))
+
+
+def github_port(text: str) -> Parts:
+    from email_reply_parser import EmailReplyParser
+
+    fragments = EmailReplyParser.read(text).fragments
+    new = [f.content for f in fragments if not (f.hidden or f.quoted or f.signature)]
+    sig = [f.content for f in fragments if f.signature and not f.quoted]
+    hist = [f.content for f in fragments if f.quoted or (f.hidden and not f.signature)]
+    reply = [f.content for f in fragments if not (f.hidden or f.quoted)]
+    return Parts("\n".join(new).strip(), "\n".join(sig).strip(), "\n".join(hist).strip(),
+                 "\n".join(reply).strip())
+
+
+def alfonsrv(text: str) -> Parts:
+    from mailparser_reply import EmailReplyParser
+
+    languages = ["en", "de", "da", "nl", "ja", "pl", "sv", "fr", "it", "es"]
+    replies = EmailReplyParser(languages=languages).read(text).replies
+    if not replies:
+        return Parts("", "", "", "")
+    first = replies[0]
+    return Parts(first.body.strip(), first.signatures.strip(),
+                 "\n".join(r.content for r in replies[1:]), first.content.strip())
+
+
+SPLITTERS: dict[str, tuple[Splitter, Splitter]] = {
+    "own (parser.quoting)": (own, own_html),
+    "email-reply-parser": (github_port, lambda h: github_port(to_text(h))),
+    "mail-parser-reply": (alfonsrv, lambda h: alfonsrv(to_text(h))),
+}
+
+NO_WS = re.compile(r"\s+")
+
+
+def _html_text(html: str) -> str:
+    return NO_WS.sub("", to_text(html))
+
+
+class Scorer:
+    def __init__(self, corpus: Path, plain: Splitter, html: Splitter) -> None:
+        self.corpus = corpus
+        self.plain = plain
+        self.html = html
+        self.cache: dict[tuple[str, str], Parts] = {}
+        self.results: Counter[str] = Counter()
+        self.na: Counter[str] = Counter()
+        self.failures: list[str] = []
+
+    def parts(self, key: str, text: str, html: bool = False) -> Parts:
+        if (key, str(html)) not in self.cache:
+            self.cache[(key, str(html))] = (self.html if html else self.plain)(text)
+        return self.cache[(key, str(html))]
+
+    def record(self, name: str, op: str, ok: bool, detail: str = "") -> None:
+        self.results["pass" if ok else "fail"] += 1
+        if not ok:
+            self.failures.append(f"{name} [{op}] {detail}"[:300])
+
+
+def _read(path: Path, newline: str | None = None) -> str:
+    with open(path, encoding="utf-8", newline=newline) as handle:
+        return handle.read()
+
+
+def score_fragment_corpus(s: Scorer, expectations: dict[str, Any], keep_crlf: bool) -> None:
+    """github-email_reply_parser and zapier-email-reply-parser: the fragment model."""
+    for name, entry in expectations["emails"].items():
+        text = _read(s.corpus / "emails" / name, "" if keep_crlf else None)
+        flags: dict[str, list[bool]] = {}
+        for check in entry["checks"]:
+            if check["op"] == "fragment_flags":
+                flags[check["flag"]] = check["equals"]
+        hidden = flags.get("hidden")
+        if hidden is None and ("quoted" in flags or "signature" in flags):
+            q, g = flags.get("quoted", []), flags.get("signature", [])
+            hidden = [a or b for a, b in zip(q or g, g or q, strict=False)]
+        for check in entry["checks"]:
+            op = check["op"]
+            if op == "read_completes_within_seconds":
+                start = time.perf_counter()
+                s.plain(text)
+                s.record(name, op, time.perf_counter() - start < check["seconds"])
+                continue
+            p = s.parts(name, text)
+            if op == "parse_reply_equals":
+                s.record(name, op, p.new == check["text"].rstrip(), repr(p.new[:120]))
+            elif op == "reply_stripped_equals":
+                s.record(name, op, p.new.strip() == check["text"], repr(p.new[:120]))
+            elif op == "reply_contains":
+                s.record(name, op, check["substring"] in p.new, check["substring"])
+            elif op == "parse_reply_not_contains":
+                s.record(name, op, check["substring"] not in p.new, check["substring"])
+            elif op in ("fragment_matches", "fragment_contains", "fragment_equals",
+                        "fragment_startswith") and hidden is not None:
+                index = check["index"]
+                if index >= len(hidden):
+                    s.na[op] += 1
+                    continue
+                needle = check.get("regex") or check.get("substring") or check.get("text") \
+                    or check.get("prefix") or ""
+                if op == "fragment_matches":
+                    found = re.search(needle, p.new, re.M) is not None
+                else:
+                    found = needle.strip() in p.new
+                if op == "fragment_startswith" or op == "fragment_equals":
+                    found = needle.strip() in p.new
+                s.record(name, f"{op} (visible={not hidden[index]})",
+                         found == (not hidden[index]), f"{needle[:60]!r} in new={found}")
+            else:
+                s.na[op] += 1
+    for case in expectations.get("non_fixture_tests", []):
+        if case["op"] == "parse_reply_equals":
+            s.record(case["test"], case["op"], s.plain(case["input"]).new == case["text"])
+
+
+def score_alfonsrv(s: Scorer, expectations: dict[str, Any]) -> None:
+    for name, entry in expectations["emails"].items():
+        text = _read(s.corpus / "emails" / name)
+        p = s.parts(name, text)
+        for check in entry["checks"]:
+            op, index, field = check["op"], check.get("index", 0), check.get("field", "")
+            if check.get("options") or "david" in check.get("languages", []):
+                s.na[op + " (library option or custom vocabulary)"] += 1
+                continue
+            needle = check.get("substring") or check.get("text") or check.get("prefix") or ""
+            if op == "replies_count":
+                s.record(name, op, bool(p.history.strip()) == (check["equals"] > 1),
+                         f"history={bool(p.history.strip())}")
+            elif op == "latest_reply_line_count":
+                s.record(name, op, len(p.reply.split("\n")) == check["equals"])
+            elif index >= 1 and op in ("reply_field_contains", "reply_field_equals"):
+                s.record(name, f"{op} older",
+                         NO_WS.sub("", needle) in NO_WS.sub("", p.history), needle[:60])
+            elif index >= 1:
+                s.na[op + " (older reply's internal fields)"] += 1
+            elif field == "signatures":
+                if op == "reply_field_contains":
+                    ok = needle in p.signature and needle not in p.new
+                elif op == "reply_field_not_contains":
+                    ok = needle not in p.signature
+                elif op == "reply_field_equals":
+                    ok = p.signature == needle
+                else:
+                    ok = p.signature.startswith(needle)
+                s.record(name, f"{op} signatures", ok, f"{needle[:60]!r} sig={p.signature[:80]!r}")
+            elif field in ("body", "content"):
+                target = p.new if field == "body" else p.reply
+                if op == "reply_field_contains":
+                    ok = needle in target
+                elif op == "reply_field_not_contains":
+                    ok = needle not in target
+                elif op == "reply_field_equals":
+                    ok = target == needle
+                else:
+                    ok = target.startswith(needle)
+                s.record(name, f"{op} {field}", ok, f"{needle[:60]!r} got={target[:100]!r}")
+            else:
+                s.na[op] += 1
+
+
+def _first_plain(path: Path) -> str:
+    with open(path) as handle:
+        msg = email.message_from_file(handle)
+    text = ""
+    for part in iterators.typed_subpart_iterator(msg, subtype="plain"):
+        for sub in part.walk():
+            payload = sub.get_payload(decode=True)
+            if isinstance(payload, bytes):
+                text += payload.decode("utf8")
+        break
+    return text
+
+
+def score_talon(s: Scorer, expectations: dict[str, Any]) -> None:
+    fixtures = s.corpus / "fixtures"
+    for name, entry in expectations["emails"].items():
+        for check in entry["checks"]:
+            op = check["op"]
+            if op == "plain_reply_equals":
+                p = s.parts(name, _first_plain(fixtures / name))
+                s.record(name, op, p.reply == check["expected"], repr(p.reply[:120]))
+            elif op in ("plain_reply_non_empty", "plain_reply_not_contains"):
+                p = s.parts(name + "#whole", _read(fixtures / name))
+                ok = bool(p.reply) if op == "plain_reply_non_empty" else (
+                    check["substring"] not in p.reply)
+                s.record(name, op, ok, repr(p.reply[:120]))
+            elif op in ("html_reply_as_text_equals", "html_reply_equals"):
+                p = s.parts(name, _read(fixtures / name), html=True)
+                expected = check["expected"]
+                if op == "html_reply_equals":
+                    expected = _html_text(expected)
+                s.record(name, op, NO_WS.sub("", p.reply) == NO_WS.sub("", expected),
+                         repr(p.reply[:120]))
+            elif op == "signature_extract":
+                p = s.parts(name, _read(fixtures / name))
+                s.record(name, op, p.new.strip() == check["expected_text"], repr(p.new[-120:]))
+            else:
+                s.na[op] += 1
+    for case in expectations["inline_cases"]["cases"]:
+        if case["function"] == "extract_from_html":
+            p = s.html(case["input"])
+            got, want = NO_WS.sub("", p.reply), _html_text(case["expected"])
+        else:
+            p = s.plain(case["input"])
+            got, want = p.reply, case["expected"]
+            if case.get("comparison") == "whitespace_removed":
+                got = NO_WS.sub("", got)
+        s.record(case["test"], "inline " + case["function"], got == want, repr(got[:120]))
+
+
+CORPORA = {
+    "github-email_reply_parser": lambda s, e: score_fragment_corpus(s, e, keep_crlf=True),
+    "zapier-email-reply-parser": lambda s, e: score_fragment_corpus(s, e, keep_crlf=False),
+    "alfonsrv-mail-parser-reply": score_alfonsrv,
+    "mailgun-talon": score_talon,
+}
+
+
+def run(corpora: Path, only: str | None = None) -> dict[str, dict[str, Scorer]]:
+    table: dict[str, dict[str, Scorer]] = {}
+    for label, (plain, html) in SPLITTERS.items():
+        if only and only not in label:
+            continue
+        for corpus, score in CORPORA.items():
+            folder = corpora / corpus
+            expectations = json.loads((folder / "expectations.json").read_text())
+            scorer = Scorer(folder, plain, html)
+            try:
+                score(scorer, expectations)
+            except Exception as error:  # a library crashing on an input is a result too
+                scorer.failures.append(f"crashed: {type(error).__name__}: {error}")
+            table.setdefault(label, {})[corpus] = scorer
+    return table
+
+
+def main() -> None:
+    args = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    args.add_argument("--corpora", type=Path, default=ROOT / "tests" / "emails" / "corpora")
+    args.add_argument("--verbose", action="store_true")
+    args.add_argument("--only")
+    options = args.parse_args()
+    table = run(options.corpora, options.only)
+    for label, row in table.items():
+        print(f"\n{label}")
+        for corpus, s in row.items():
+            total = s.results["pass"] + s.results["fail"]
+            rate = 100 * s.results["pass"] / total if total else 0.0
+            print(f"  {corpus:30} {s.results['pass']:4}/{total:<4} {rate:5.1f}%   "
+                  f"n/a {sum(s.na.values())}")
+            if options.verbose:
+                for failure in s.failures:
+                    print("     FAIL", failure)
+                for op, count in sorted(s.na.items()):
+                    print(f"     n/a {count} x {op}")
+
+
+if __name__ == "__main__":
+    main()
