@@ -49,12 +49,16 @@ class Escalation(Base):
     paused_seconds: Mapped[int] = mapped_column(default=0)  # total time spent waiting
     # when the ladder climbs next if nothing happens; NULL when nothing is pending
     next_escalation_at: Mapped[datetime | None]
+    # the next warning before a breach (75% / 90% of a target); NULL when none is pending
+    next_warning_at: Mapped[datetime | None]
+    team: Mapped[str | None] = mapped_column(String(100))  # whose ladder: [teams.NAME]
 
     source_message_id: Mapped[str] = mapped_column(String(998))  # the CSM's email
     thread_root: Mapped[str] = mapped_column(String(998))  # our first email: all others refer to it
 
     __table_args__ = (
         Index("ix_escalation_next_escalation_at", "next_escalation_at"),
+        Index("ix_escalation_next_warning_at", "next_warning_at"),
         Index("ix_escalation_status", "status"),
         Index("ix_escalation_account", "account"),
     )

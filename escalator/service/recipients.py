@@ -28,7 +28,7 @@ def rung_addresses(settings: Settings, esc: Escalation, rung: str) -> list[str]:
     """A rung's people: the CSM for "csm", else the account team's ladder, else [ladder]."""
     if rung == "csm":
         return [esc.csm]
-    team = str((esc.extra or {}).get("team") or "")
+    team = esc.team or ""
     team_ladder = settings.teams.get(team, {})
     return list(team_ladder.get(rung) or settings.ladder.get(rung, ()))
 
