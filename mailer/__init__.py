@@ -17,6 +17,7 @@ from mailer.message import build_message
 from mailer.outcome import Handler, Outcome
 from mailer.poll import PollStats, poll_once, serve
 from mailer.smtp import CaptureSender, MailSender, SendResult, SmtpSender
+from mailer.smtp_intake import SmtpIntake, start_smtp_intake
 
 __all__ = [
     "CaptureSender",
@@ -31,10 +32,12 @@ __all__ = [
     "PermanentDeliveryError",
     "PollStats",
     "SendResult",
+    "SmtpIntake",
     "SmtpSender",
     "TemporaryDeliveryError",
     "build_message",
     "poll_once",
     "serve",
+    "start_smtp_intake",
     "wait_for_mail",
 ]

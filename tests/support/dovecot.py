@@ -42,6 +42,13 @@ listen = 127.0.0.1
 protocols = imap
 disable_plaintext_auth = no
 auth_mechanisms = plain login xoauth2
+# every test logs in from 127.0.0.1: no slow-down after the wrong-password tests
+auth_failure_delay = 0
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
 ssl = {ssl}
 {ssl_files}
 service imap-login {{
