@@ -40,6 +40,7 @@ class SmtpSettings:
     starttls: bool = False
     from_address: str = "escalations@example.com"
     timeout_seconds: float = 30.0
+    lease_seconds: int = 300  # a claimed outbox row is retried after this if its sender died
 
 
 @dataclass(frozen=True)

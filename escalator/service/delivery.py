@@ -1,6 +1,6 @@
 """Deliver the outbox: claim due rows, send over one connection per batch, mark after the 250.
 
-A claimed row is leased (status "sending", next_attempt_at = now + LEASE): if the process
+A claimed row is leased (status "sending", next_attempt_at = now + [smtp] lease_seconds): if the process
 dies after the server's 250 and before the mark, the lease runs out and the row is sent
 again, with the same Message-ID, once. Temporary failures back off exponentially; a
 permanent refusal is recorded per recipient and the accepted ones stay sent.
@@ -23,7 +23,6 @@ from mailer.smtp import MailSender
 from models import OutboxMessage
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
 BATCH = 100
 
@@ -45,7 +44,7 @@ def deliver(db: Database, settings: Settings, sender_factory: Callable[[], MailS
     stats = DeliveryStats()
     while True:
         now = clock()
-        claimed = _claim(db, now, batch)
+        claimed = _claim(db, now, batch, timedelta(seconds=settings.smtp.lease_seconds))
         if not claimed:
             return stats
         _send_batch(db, settings, sender_factory, claimed, clock, stats)
@@ -53,7 +52,7 @@ def deliver(db: Database, settings: Settings, sender_factory: Callable[[], MailS
             return stats
 
 
-def _claim(db: Database, now: datetime, batch: int) -> list[int]:
+def _claim(db: Database, now: datetime, batch: int, lease: timedelta) -> list[int]:
     with db.transaction() as session:
         due = or_(
             and_(OutboxMessage.status == "pending",
@@ -67,7 +66,7 @@ def _claim(db: Database, now: datetime, batch: int) -> list[int]:
         for row in rows:
             row.status = "sending"
             row.attempts += 1
-            row.next_attempt_at = now + LEASE
+            row.next_attempt_at = now + lease
         return [row.id for row in rows]
 
 
