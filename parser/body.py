@@ -9,6 +9,7 @@ is always text, never an exception.
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from email.message import Message
 
@@ -36,6 +37,11 @@ _WIDER = {
 }
 
 
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
 @dataclass(frozen=True)
 class Body:
     plain: str = ""
@@ -47,16 +53,19 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
     """Bytes to text under a charset label that may be wrong or missing."""
     label = (charset or "").strip().strip('"').lower()
     label = _WIDER.get(label, label)
-    tried: list[str] = []
-    for name in (label, "utf-8"):
-        if not name or name in tried:
+    for name in dict.fromkeys((label, "utf-8")):
+        if not name:
             continue
-        tried.append(name)
         try:
             codecs.lookup(name)
             return data.decode(name)
         except (LookupError, UnicodeDecodeError, ValueError):
             continue
+    # UTF-8 with a few broken sequences (a cut or damaged message) has more valid multi-byte
+    # sequences than broken ones; Latin-1 or Windows-1252 text has next to none
+    text = data.decode("utf-8", "replace")
+    if len(_UTF8_SEQUENCE.findall(data)) > text.count("\ufffd"):
+        return text
     return data.decode("cp1252", "replace")
 
 

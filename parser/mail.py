@@ -10,9 +10,15 @@ from __future__ import annotations
 import email
 import email.parser
 import re
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr
+
+def decode_bytes(data: bytes, charset: str | None) -> str:
+    from parser.body import decode_bytes as body_decode  # one charset policy for all text
+
+    return body_decode(data, charset)
+
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
 _FOLD = re.compile(r"\r?\n[ \t]+")
@@ -22,7 +28,14 @@ def decode(value: object) -> str:
     """A header value as readable text: encoded words decoded, folding undone."""
     if value is None:
         return ""
-    text = str(value) if not isinstance(value, str) else value
+    if isinstance(value, Header):
+        # raw 8-bit bytes in a header (compat32 wraps them as unknown-8bit): UTF-8 first
+        text = "".join(
+            decode_bytes(chunk, charset) if isinstance(chunk, bytes) else chunk
+            for chunk, charset in decode_header(value)
+        )
+        return _FOLD.sub(" ", text).strip()
+    text = value if isinstance(value, str) else str(value)
     text = _FOLD.sub(" ", text)
     if "=?" in text:
         try:

@@ -12,11 +12,12 @@ from parser.incoming import Incoming
 from parser.result import Ignored, Result
 from parser.screen.ours import first_id
 
-_DAEMON = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|bounces?)@", re.I)
+_DAEMON = re.compile(r"^(mailer-daemon|postmaster|post_master|mail-daemon|mailerdaemon|bounces?)@", re.I)
+_SERVICE = re.compile(r"post_?master|mailer|daemon|no-?reply|sysadmin|bounce|admin", re.I)
 _SUBJECT = re.compile(
     r"^(undeliver(ed|able)|delivery (status notification|failure|has failed)|"
     r"returned mail|mail delivery (failed|failure|system)|failure notice|"
-    r"nondeliverable|delivery notification)",
+    r"nondeliverable|delivery notification|undelivered mail)",
     re.I,
 )
 
@@ -27,7 +28,12 @@ def is_bounce(incoming: Incoming) -> bool:
         return True
     if _DAEMON.match(incoming.envelope.sender):
         return True
-    return bool(_SUBJECT.match(incoming.envelope.subject)) and not incoming.envelope.sender
+    if not _SUBJECT.match(incoming.envelope.subject):
+        return False
+    # a bounce subject from a person is a person's words; from a service it is a bounce
+    return_path = mail.header("Return-Path").strip()
+    local = incoming.envelope.sender.partition("@")[0]
+    return return_path in ("<>", "") or bool(_SERVICE.search(local))
 
 
 def _recipients(incoming: Incoming) -> tuple[str, ...]:

@@ -22,3 +22,13 @@ def parse_file(name: str, settings: ParseSettings | None = None) -> Result:
 @pytest.fixture
 def settings() -> ParseSettings:
     return ParseSettings()
+
+
+FUZZ_COUNTS: dict[str, int] = {}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if FUZZ_COUNTS:
+        total = sum(FUZZ_COUNTS.values())
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(FUZZ_COUNTS.items()))
+        terminalreporter.write_line(f"parser fuzz: {total} mutated inputs tried ({parts})")
