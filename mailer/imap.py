@@ -20,8 +20,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from imapclient import DELETED, IMAPClient
-from imapclient.exceptions import LoginError
+from imapclient import DELETED, IMAPClient  # type: ignore[import-untyped]
+from imapclient.exceptions import LoginError  # type: ignore[import-untyped]
 
 from escalator.settings import ImapSettings
 from mailer.errors import MailboxError, MailboxUnavailable

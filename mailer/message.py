@@ -127,7 +127,7 @@ def build_message(
     msg["Message-ID"] = _msgid(message_id)
     if in_reply_to:
         msg["In-Reply-To"] = _msgid(in_reply_to)
-    refs = [_msgid(r) for r in dict.fromkeys(references)]
+    refs = list(dict.fromkeys(_msgid(r) for r in references))
     if refs:
         msg["References"] = " ".join(refs)
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to us

@@ -49,7 +49,7 @@ class PollStats:
 
 def backoff(attempt: int, first: float = 1.0, cap: float = MAX_BACKOFF_SECONDS) -> float:
     """Seconds to wait before reconnect attempt `attempt` (1, 2, ...): doubling, jittered."""
-    return min(cap, first * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
+    return min(cap, first * 2.0 ** (attempt - 1)) * random.uniform(0.5, 1.0)
 
 
 def drain(
@@ -129,13 +129,22 @@ def _hand_over(handle: Handler, raw: bytes, size: int, uid: int, where: str) -> 
         return None
 
 
+def _report(after_poll: Callable[[PollStats], None] | None, stats: PollStats) -> None:
+    if after_poll is None:
+        return
+    try:
+        after_poll(stats)
+    except Exception:  # the poller outlives a failing side job
+        log.exception("after_poll failed")
+
+
 def poll_once(
     settings: ImapSettings,
     handle: Handler,
     batch_size: int = 200,
     *,
     ssl_context: ssl.SSLContext | None = None,
-    max_reconnects: int = 5,
+    max_reconnects: int = 3,
     retry_delay: float = 1.0,
 ) -> PollStats:
     """Drain the inbox once; reconnect (with backoff) when the connection drops.
@@ -180,7 +189,7 @@ def serve(
     A dropped or refused connection is retried with exponential backoff (up to 5 min).
     A MailboxError before the first good session (a wrong password, say) is raised;
     later ones are logged and retried like a dropped connection. `after_poll` gets each
-    poll's stats (to deliver the outbox at once, say).
+    poll's stats (to deliver the outbox at once, say); what it raises is logged.
     """
     attempt = 0
     connected_once = False
@@ -188,13 +197,14 @@ def serve(
         try:
             with Mailbox(settings, ssl_context=ssl_context) as mailbox:
                 connected_once, attempt = True, 0
+                skip: set[tuple[int, int]] = set()  # left in the inbox: not again until we wait
                 while not stop_event.is_set():
-                    stats = drain(mailbox, handle, batch_size=batch_size)
-                    if after_poll is not None:
-                        after_poll(stats)
+                    stats = drain(mailbox, handle, batch_size=batch_size, skip=skip)
+                    _report(after_poll, stats)
                     if stats.moved:
                         continue  # more may have come while we worked: look again at once
                     wait_for_mail(mailbox, settings.poll_seconds, stop_event)
+                    skip.clear()
         except MailboxError as e:
             if not connected_once and not isinstance(e, MailboxUnavailable):
                 raise

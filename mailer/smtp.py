@@ -40,6 +40,10 @@ class MailSender(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
+def _text(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+
+
 def _fail(code: int, text: str, what: str, refused: dict[str, tuple[int, str]] | None = None
           ) -> DeliveryError:
     error = PermanentDeliveryError if 500 <= code < 600 else TemporaryDeliveryError
@@ -81,8 +85,8 @@ class SmtpSender:
                 conn.login(s.username, s.password)
         except smtplib.SMTPResponseException as e:
             self.close()
-            text = e.smtp_error.decode(errors="replace")
-            raise TemporaryDeliveryError(f"{self.where}: {e.smtp_code} {text}") from e
+            raise TemporaryDeliveryError(
+                f"{self.where}: {e.smtp_code} {_text(e.smtp_error)}") from e
         except (smtplib.SMTPException, OSError) as e:
             self.close()
             raise TemporaryDeliveryError(f"{self.where}: {e or type(e).__name__}") from e
@@ -124,7 +128,7 @@ class SmtpSender:
             raise
         except smtplib.SMTPResponseException as e:  # DATA refused before the body
             self._reset()
-            raise _fail(e.smtp_code, e.smtp_error.decode(errors="replace"), self.where) from e
+            raise _fail(e.smtp_code, _text(e.smtp_error), self.where) from e
         except (smtplib.SMTPException, OSError) as e:
             self.close()
             raise TemporaryDeliveryError(f"{self.where}: {e or type(e).__name__}") from e
@@ -146,7 +150,7 @@ class SmtpSender:
             self.close()
             raise _StaleConnection(f"{self.where}: disconnected: {e}") from e
         if code != 250:
-            raise _fail(code, text.decode(errors="replace"), f"{self.where}: MAIL FROM")
+            raise _fail(code, _text(text), f"{self.where}: MAIL FROM")
         accepted: list[str] = []
         refused: dict[str, tuple[int, str]] = {}
         for rcpt in dict.fromkeys(recipients):
@@ -154,14 +158,14 @@ class SmtpSender:
             if code in (250, 251):
                 accepted.append(rcpt)
             else:
-                refused[rcpt] = (code, text.decode(errors="replace"))
+                refused[rcpt] = (code, _text(text))
         if not accepted:
             worst = min(code for code, _ in refused.values())  # any 4xx: worth a retry
             raise _fail(worst, "every recipient refused", self.where, refused)
         policy = SMTP.clone(utf8=True) if international else SMTP
         code, text = conn.data(msg.as_bytes(policy=policy))
         if code != 250:  # smtplib raises for most; a 4xx/5xx after the body lands here
-            raise _fail(code, text.decode(errors="replace"), f"{self.where}: DATA", refused)
+            raise _fail(code, _text(text), f"{self.where}: DATA", refused)
         return SendResult(accepted, refused)
 
     def _reset(self) -> None:

@@ -19,7 +19,8 @@ def test_public_names() -> None:
 
 def test_mailer_moves_bytes_only() -> None:
     """No database, models or parser behind the mail edges (STYLE.md, section 4)."""
-    code = "import sys, mailer; print(sorted({'models', 'parser', 'sqlalchemy'} & set(sys.modules)))"
+    code = ("import sys, mailer; "
+            "print(sorted({'models', 'parser', 'sqlalchemy'} & set(sys.modules)))")
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, check=True,
                          capture_output=True, text=True).stdout

@@ -8,8 +8,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from mailer import Mailbox, MailboxError, MailboxUnavailable, Outcome, poll_once, serve
-from mailer import wait_for_mail
+from mailer import (
+    Mailbox,
+    MailboxError,
+    MailboxUnavailable,
+    Outcome,
+    poll_once,
+    serve,
+    wait_for_mail,
+)
 from tests.support.dovecot import Account, Dovecot
 from tests.support.samples import message_number, raw_email
 
@@ -131,3 +138,39 @@ def test_serve_idles_survives_a_restart_and_stops(
 def test_serve_raises_a_wrong_password_at_once(dovecot: Account) -> None:
     with pytest.raises(MailboxError, match="login refused"):
         serve(dovecot.settings(password="wrong"), Collector(), threading.Event())
+
+
+def test_serve_leaves_a_retry_alone_until_the_next_wait(dovecot: Account) -> None:
+    dovecot.append("INBOX", raw_email(1))
+    dovecot.append("INBOX", raw_email(2))
+    calls: list[int] = []
+    polls: list[int] = []
+    stop = threading.Event()
+
+    def handle(raw: bytes, size: int) -> Outcome:
+        calls.append(message_number(raw))
+        return Outcome.RETRY if message_number(raw) == 1 else Outcome.PROCESSED
+
+    def after_poll(stats: object) -> None:
+        polls.append(len(calls))
+        if len(polls) == 2:
+            stop.set()
+        raise RuntimeError("outbox down")  # logged; serve goes on
+
+    serve(dovecot.settings(poll_seconds=600), handle, stop, after_poll=after_poll)
+
+    assert calls == [1, 2]  # the immediate second look skipped the RETRY
+    assert polls == [2, 2]
+    assert numbers_in(dovecot, "INBOX") == [1]
+
+
+def numbers_in(account: Account, folder: str) -> list[int]:
+    return [message_number(raw) for raw in account.messages(folder)]
+
+
+def test_a_missing_dovecot_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support import dovecot as dovecot_module
+
+    monkeypatch.setattr(dovecot_module, "DOVECOT_BINARY", "/nonexistent/dovecot")
+    with pytest.raises(dovecot_module.DovecotMissing, match="apt-get install -y dovecot-imapd"):
+        Dovecot()

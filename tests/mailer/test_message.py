@@ -35,7 +35,7 @@ def wire(msg: EmailMessage) -> EmailMessage:
 
 def test_every_email_carries_the_standard_headers() -> None:
     msg = wire(build(in_reply_to="esc-1.0@example.com",
-                     references=["<esc-1.0@example.com>", "<esc-1.0@example.com>"],
+                     references=["<esc-1.0@example.com>", "esc-1.0@example.com"],
                      reply_to="escalations@example.com"))
     assert msg["Auto-Submitted"] == "auto-generated"
     assert msg["X-Auto-Response-Suppress"] == "All"

@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from imapclient import IMAPClient
+from imapclient import IMAPClient  # type: ignore[import-untyped]
 
 from escalator.settings import ImapSettings
 from tests.support.tls import SelfSignedCert, free_port
@@ -108,7 +108,7 @@ class Account:
     password: str = PASSWORD
 
     def settings(self, **overrides: object) -> ImapSettings:
-        return self.server.settings(self.user, **overrides)  # type: ignore[arg-type]
+        return self.server.settings(self.user, **overrides)
 
     def append(self, folder: str, raw: bytes) -> None:
         self.server.append(self.user, folder, raw)
