@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from escalator.settings import SmtpSettings
 from mailer import (
     CaptureSender,
     PermanentDeliveryError,
@@ -88,7 +89,7 @@ def test_the_message_refused(smtp_server: SmtpServer, where: str, reply: str,
 
 
 def test_connection_refused_is_temporary() -> None:
-    sender = SmtpSender(SmtpServer(port=free_port()).settings())  # nothing listens there
+    sender = SmtpSender(SmtpSettings(host="127.0.0.1", port=free_port()))  # nobody listens
     with pytest.raises(TemporaryDeliveryError):
         sender.send(message(), ["alice@example.com"])
 

@@ -83,8 +83,8 @@ class SmtpServer:
         self.mail_reply: str | None = None
         self.data_reply: str | None = None
         self.port = port or free_port()
-        self._dir = Path(tempfile.mkdtemp(prefix="smtp-"))
-        self.cert = SelfSignedCert(self._dir) if tls else None
+        self._dir = Path(tempfile.mkdtemp(prefix="smtp-")) if tls else None  # for the cert
+        self.cert = SelfSignedCert(self._dir) if self._dir else None
         kwargs: dict[str, Any] = {}
         if self.cert:
             kwargs["tls_context"] = self.cert.server_context()
@@ -115,7 +115,8 @@ class SmtpServer:
 
     def stop(self) -> None:
         self._controller.stop()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        if self._dir:
+            shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> SmtpServer:
         return self.start()
