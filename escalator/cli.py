@@ -197,6 +197,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as e:  # a bug: still one line for the user; the traceback with -v
+        logging.getLogger("escalator").debug("unexpected error", exc_info=True)
+        first = (str(e).strip().splitlines() or [""])[0]
+        print(f"escalator: unexpected {type(e).__name__}: {first} (run with -v for the "
+              "traceback)", file=sys.stderr)
+        if args.verbose:
+            import traceback
+
+            traceback.print_exc()
+        return 2
 
 
 if __name__ == "__main__":

@@ -14,16 +14,20 @@ from dataclasses import fields, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from escalator.calendars_config import calendar_from_table
 from escalator.errors import ConfigError
 from escalator.settings import (
     DEFAULT_SEVERITIES,
     RUNGS,
     DatabaseSettings,
+    DigestSettings,
     ImapSettings,
     SeverityPolicy,
     Settings,
     SmtpSettings,
+    TemplateSettings,
 )
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
@@ -31,7 +35,7 @@ _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "wee
 _LADDER_KEYS = ("manager", "director", "vp", "executive")
 _TOP_TABLES = {
     "database", "imap", "smtp", "organization", "ladder", "severity", "risk_levels",
-    "teams", "categories", "intake",
+    "teams", "categories", "intake", "calendars", "warnings", "templates", "digest",
 }
 
 
@@ -150,7 +154,13 @@ def from_dict(data: Mapping[str, Any], name: str = "<config>",
         raise r.fail("[organization] trusted_authserv_id", "must be a string")
 
     ladder = _ladder(r, r.table(data, "ladder"), "[ladder]", require=True)
-    severities = _severities(r, r.table(data, "severity"))
+    calendars = {
+        name: calendar_from_table(name, _sub(r, r.table(data, "calendars"), name, "calendars"),
+                                  r.fail)
+        for name in r.table(data, "calendars")
+    }
+    severities = _severities(r, r.table(data, "severity"), set(calendars))
+    warnings = _warnings(r, r.table(data, "warnings"))
     risk_levels = _risk_levels(r, r.table(data, "risk_levels"))
 
     teams_table = r.table(data, "teams")
@@ -178,7 +188,40 @@ def from_dict(data: Mapping[str, Any], name: str = "<config>",
         trusted_authserv_id=trusted, ladder=ladder, severities=severities,
         risk_levels=risk_levels, default_severity=default_sev, teams=teams,
         categories=categories, max_rejections_per_sender_per_hour=limit,
+        calendars=calendars, warnings=warnings,
+        templates=_templates(r, r.table(data, "templates")),
+        digest=_digest(r, data),
     )
+
+
+def _templates(r: _Reader, table: Mapping[str, Any]) -> TemplateSettings:
+    r.check_keys(table, "[templates]", {"dir"})
+    folder = table.get("dir", "")
+    if not isinstance(folder, str):
+        raise r.fail("[templates] dir", "must be a string (a folder of template copies)")
+    if folder and not Path(folder).is_absolute() and Path(r.path).is_file():
+        folder = str(Path(r.path).resolve().parent / folder)  # relative to the config file
+    if folder and not Path(folder).is_dir():
+        raise r.fail("[templates] dir", f"'{folder}' is not a directory")
+    return TemplateSettings(dir=folder)
+
+
+def _digest(r: _Reader, data: Mapping[str, Any]) -> DigestSettings | None:
+    """No [digest] table, no digests; with one, at = "HH:MM" in timezone (IANA)."""
+    if "digest" not in data:
+        return None
+    table = r.table(data, "digest")
+    r.check_keys(table, "[digest]", {"at", "timezone"})
+    at = table.get("at", "08:00")
+    if not isinstance(at, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", at.strip()):
+        raise r.fail("[digest] at", f"'{at}' is not a time of day (use HH:MM, e.g. 08:00)")
+    zone = table.get("timezone", "UTC")
+    try:
+        ZoneInfo(str(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise r.fail("[digest] timezone", f"'{zone}' is not a time zone (e.g. Europe/Berlin)"
+                     ) from None
+    return DigestSettings(at=at.strip(), timezone=str(zone))
 
 
 def _sub(r: _Reader, parent: Mapping[str, Any], key: str, prefix: str) -> dict[str, Any]:
@@ -209,7 +252,17 @@ def _ladder(r: _Reader, table: Mapping[str, Any], where: str,
     return {key: r.addresses(value, f"{where} {key}") for key, value in table.items()}
 
 
-def _severities(r: _Reader, table: Mapping[str, Any]) -> dict[int, SeverityPolicy]:
+def _warnings(r: _Reader, table: Mapping[str, Any]) -> tuple[float, ...]:
+    r.check_keys(table, "[warnings]", {"at"})
+    at = table.get("at", [0.75, 0.9])
+    if not isinstance(at, list) or not all(
+            isinstance(f, int | float) and not isinstance(f, bool) and 0 < f < 1 for f in at):
+        raise r.fail("[warnings] at", "must be a list of fractions between 0 and 1, e.g. [0.75, 0.9]")
+    return tuple(sorted(float(f) for f in at))
+
+
+def _severities(r: _Reader, table: Mapping[str, Any],
+                calendars: set[str]) -> dict[int, SeverityPolicy]:
     result = dict(DEFAULT_SEVERITIES)
     for key, sub in table.items():
         where = f"[severity.{key}]"
@@ -217,7 +270,7 @@ def _severities(r: _Reader, table: Mapping[str, Any]) -> dict[int, SeverityPolic
             raise r.fail(where, "unknown severity (use 1, 2, 3 or 4)")
         if not isinstance(sub, dict):
             raise r.fail(where, "must be a table")
-        r.check_keys(sub, where, {"response", "resolution", "first_rung"})
+        r.check_keys(sub, where, {"response", "resolution", "first_rung", "calendar"})
         base = result[int(key)]
         values: dict[str, Any] = {}
         for dkey in ("response", "resolution"):
@@ -229,6 +282,13 @@ def _severities(r: _Reader, table: Mapping[str, Any]) -> dict[int, SeverityPolic
                 raise r.fail(f"{where} first_rung",
                              f"'{rung}' is not a rung (use {', '.join(RUNGS)})")
             values["first_rung"] = rung
+        if "calendar" in sub:
+            name = sub["calendar"]
+            if name not in calendars:
+                known = ", ".join(sorted(calendars)) or "none defined"
+                raise r.fail(f"{where} calendar",
+                             f"'{name}' is not a [calendars.NAME] table ({known})")
+            values["calendar"] = name
         result[int(key)] = replace(base, **values)
     return result
 

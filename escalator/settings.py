@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from escalator.sla.calendar import Calendar
+    from escalator.sla.policy import Policy
 
 RUNGS = ("csm", "manager", "director", "vp", "executive")
 
@@ -44,6 +49,17 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class TemplateSettings:
+    dir: str = ""  # a team's own copies of templates/email/*; "" = the packaged ones
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    at: str = "08:00"  # local time of the daily digest, HH:MM
+    timezone: str = "UTC"  # IANA name, e.g. "Europe/Berlin"
+
+
+@dataclass(frozen=True)
 class SeverityPolicy:
     response: timedelta
     resolution: timedelta
@@ -77,3 +93,13 @@ class Settings:
     teams: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     categories: dict[str, tuple[str, ...]] = field(default_factory=dict)
     max_rejections_per_sender_per_hour: int = 10
+    calendars: dict[str, Calendar] = field(default_factory=dict)
+    warnings: tuple[float, ...] = (0.75, 0.9)
+    templates: TemplateSettings = field(default_factory=TemplateSettings)
+    digest: DigestSettings | None = None  # no [digest] table: no daily digests
+
+    @property
+    def policy(self) -> Policy:
+        from escalator.sla.policy import Policy
+
+        return Policy(self.severities, self.calendars, self.warnings)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 import parser
 from escalator.db import Database
 from escalator.service import events
+from escalator.service.accounts import link_escalation
 from escalator.service.outbox import enqueue
 from escalator.service.recipients import (
     add_stakeholders,
@@ -28,8 +29,8 @@ from escalator.service.recipients import (
 from escalator.service.replies import apply_reply
 from escalator.settings import Settings
 from mailer.outcome import Outcome
-from escalator.service.state import sla_state
-from escalator.sla import next_escalation_at, targets_for
+from escalator.service.state import reschedule
+from escalator.sla import targets_for
 from models import Escalation, Inbound, Notice, OutboxMessage
 from parser.result import Ignored, Intake, Rejection, Reply, Result
 from parser.settings import ParseSettings
@@ -115,7 +116,7 @@ def open_escalation(session: Session, settings: Settings, intake: Intake,
                     now: datetime) -> Escalation:
     env = intake.envelope
     severity = intake.severity or settings.default_severity
-    targets = targets_for(settings.severities, severity, now)
+    targets = targets_for(settings.policy, severity, now)
     csm = env.sender
     esc = Escalation(
         account=intake.account, summary=intake.summary, issue=intake.issue or intake.summary,
@@ -133,20 +134,23 @@ def open_escalation(session: Session, settings: Settings, intake: Intake,
     )
     session.add(esc)
     session.flush()  # the id goes into every Message-ID
+    account = link_escalation(session, esc, now)  # before the ladder: the team's rungs
+    esc.team = account.team or None
     first = rung_addresses(settings, esc, targets.first_rung)
     owner = _owner(intake, settings) or (first[0] if first else csm)
     esc.owner = owner
     colleagues = [a for a in (*env.to, *env.cc) if _internal(a, settings)]
     contacts = category_contacts(settings, esc.category)
     add_stakeholders(esc, settings, [csm, owner, *first, *colleagues, *contacts])
-    esc.next_escalation_at = next_escalation_at(settings.severities, sla_state(esc))
+    reschedule(esc, settings, now)
     session.add(Notice(escalation_id=esc.id, target="new", rung=targets.first_rung,
                        due_at=now, sent_at=now))
     events.add(session, esc, now, "opened", csm,
                f"severity {severity}, first rung {targets.first_rung}, "
                f"response due {targets.response_due_at:%Y-%m-%d %H:%M} UTC")
     ack = enqueue(session, settings, kind="ack", now=now, to=[csm], esc=esc,
-                  in_reply_to=env.message_id, context={"intake": intake, "notes": intake.notes})
+                  in_reply_to=env.message_id, context={"intake": intake, "notes": intake.notes,
+                                                   "account": account})
     assert ack is not None
     esc.thread_root = ack.message_id
     notified = enqueue(session, settings, kind="new", now=now, to=dedupe(first, [csm]),

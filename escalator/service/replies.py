@@ -10,8 +10,8 @@ from escalator.service import events
 from escalator.service.outbox import enqueue
 from escalator.service.recipients import add_stakeholders, dedupe, rung_addresses
 from escalator.settings import Settings
-from escalator.sla import next_escalation_at, pause_shift, rung_index, targets_for
-from escalator.service.state import sla_state
+from escalator.sla import pause_shift, rung_index, targets_for
+from escalator.service.state import reschedule
 from models import Escalation, Notice
 from parser.result import Command, Reply
 
@@ -30,7 +30,7 @@ def apply_reply(session: Session, settings: Settings, esc: Escalation, reply: Re
         if change:
             changes.append(change)
             events.add(session, esc, now, command.name, actor, change)
-    esc.next_escalation_at = next_escalation_at(settings.severities, sla_state(esc))
+    reschedule(esc, settings, now)
     problems = [str(p) for p in reply.problems]
     if changes:
         enqueue(session, settings, kind="recap", now=now,
@@ -102,7 +102,7 @@ def _severity(session: Session, settings: Settings, esc: Escalation, severity: i
     if severity == esc.severity:
         return None
     before = esc.severity
-    targets = targets_for(settings.severities, severity, esc.opened_at,
+    targets = targets_for(settings.policy, severity, esc.opened_at,
                           timedelta(seconds=esc.paused_seconds))
     esc.severity = severity
     esc.response_due_at = targets.response_due_at

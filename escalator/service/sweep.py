@@ -1,7 +1,7 @@
-"""The SLA sweep: take the escalations whose next deadline has passed and climb their ladders.
+"""The SLA sweep: take the escalations whose next deadline or warning has passed and act.
 
 Claim and advance happen in one transaction: the notice rows (unique per escalation, target
-and rung), the audit events, the outbox rows and the moved deadline commit together. On
+and rung), the audit events, the outbox rows and the moved deadlines commit together. On
 PostgreSQL due rows are taken FOR UPDATE SKIP LOCKED so several instances share the work;
 the unique notice key is the last word if two ever decide the same rung.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,50 +24,48 @@ from escalator.service.recipients import (
     dedupe,
     rung_addresses,
 )
-from escalator.service.state import sla_state
+from escalator.service.state import reschedule, sla_state
 from escalator.settings import Settings
-from escalator.sla import due_breaches, next_escalation_at
+from escalator.sla import due_breaches, due_warnings, next_escalation_at
 from models import Escalation, Notice
 
 log = logging.getLogger(__name__)
 BATCH = 200
+MAX_CONFLICTS = 5
 
 
 def sweep(db: Database, settings: Settings, now: datetime, batch: int = BATCH) -> int:
-    """Apply every breach due at `now`; return how many notices were decided."""
+    """Apply every breach and warning due at `now`; return how many notices were decided."""
     total = 0
     conflicts = 0
     while True:
         try:
             with db.transaction() as session:
                 rows = _claim(session, now, batch)
-                for esc in rows:
-                    total += climb(session, settings, esc, now)
+                decided = sum(climb(session, settings, esc, now) for esc in rows)
         except IntegrityError:
-            # another instance decided the same rung first: start over on fresh rows
+            # another instance decided the same notice first: start over on fresh rows
             conflicts += 1
-            if conflicts > 5:
+            if conflicts > MAX_CONFLICTS:
                 raise
             continue
+        total += decided
         if len(rows) < batch:
             return total
 
 
 def _claim(session: Session, now: datetime, batch: int) -> list[Escalation]:
-    query = (
-        select(Escalation)
-        .where(Escalation.next_escalation_at <= now)
-        .order_by(Escalation.next_escalation_at, Escalation.id)
-        .limit(batch)
-    )
+    due = or_(Escalation.next_escalation_at <= now, Escalation.next_warning_at <= now)
+    query = select(Escalation).where(due).order_by(Escalation.id).limit(batch)
     if is_postgres(session):
         query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query))
 
 
 def climb(session: Session, settings: Settings, esc: Escalation, now: datetime) -> int:
-    """Notify each rung due, oldest deadline first; one recap to everyone else."""
-    breaches = due_breaches(settings.severities, sla_state(esc), now)
+    """Notify each rung due, oldest deadline first; then warnings; one recap to the rest."""
+    policy = settings.policy
+    breaches = due_breaches(policy, sla_state(esc), now)
     notified: list[str] = []
     contacts = category_contacts(settings, esc.category)
     for b in breaches:
@@ -82,7 +80,7 @@ def climb(session: Session, settings: Settings, esc: Escalation, now: datetime) 
         people = rung_addresses(settings, esc, b.rung)
         add_stakeholders(esc, settings, people)
         ctx = {"breach": b, "previous_rung": previous_rung,
-               "next_at": next_escalation_at(settings.severities, sla_state(esc))}
+               "next_at": next_escalation_at(policy, sla_state(esc))}
         row = enqueue(session, settings, kind="breach", now=now, to=people, cc=contacts,
                       esc=esc, context=ctx)
         who = ", ".join(row.to_addrs) if row is not None else "no address configured"
@@ -91,11 +89,36 @@ def climb(session: Session, settings: Settings, esc: Escalation, now: datetime) 
                    f"{b.rung} notified ({who})")
         if row is not None:
             notified.extend([*row.to_addrs, *row.cc_addrs])
-    esc.next_escalation_at = next_escalation_at(settings.severities, sla_state(esc))
+    warned = _warn(session, settings, esc, now)
+    reschedule(esc, settings, now)
     session.flush()  # the unique notice key speaks here, inside the transaction
     if breaches:
         changes = [f"{b.target} target missed: {b.rung} notified" for b in breaches]
         enqueue(session, settings, kind="recap", now=now,
                 to=dedupe(esc.stakeholders, notified), esc=esc,
                 context={"changes": changes, "actor": "escalator", "problems": []})
-    return len(breaches)
+    return len(breaches) + warned
+
+
+def _warn(session: Session, settings: Settings, esc: Escalation, now: datetime) -> int:
+    """Warnings to the owner and the current rung, each (window, fraction, rung) once."""
+    due = due_warnings(settings.policy, sla_state(esc), now)
+    if not due:
+        return 0
+    sent = set(session.execute(
+        select(Notice.target, Notice.rung).where(Notice.escalation_id == esc.id,
+                                                 Notice.target.like("warn:%"))).tuples())
+    count = 0
+    for w in due:
+        if (w.key, esc.rung) in sent:
+            continue
+        session.add(Notice(escalation_id=esc.id, target=w.key, rung=esc.rung,
+                           due_at=w.at, sent_at=now))
+        people = [esc.owner, *rung_addresses(settings, esc, esc.rung)]
+        enqueue(session, settings, kind="warning", now=now, to=people, esc=esc,
+                context={"warning": w, "rung": esc.rung})
+        events.add(session, esc, now, "warning", "escalator",
+                   f"{round(w.fraction * 100)}% of the {w.target} window used; "
+                   f"due {w.due_at:%Y-%m-%d %H:%M} UTC")
+        count += 1
+    return count

@@ -1,5 +1,6 @@
 """The SLA rules, pure: (policy, escalation state, now) -> what is due. The clock is always passed in."""
 
+from escalator.sla.calendar import Calendar
 from escalator.sla.ladder import (
     Breach,
     SlaState,
@@ -8,15 +9,22 @@ from escalator.sla.ladder import (
     next_rung,
     rung_index,
 )
+from escalator.sla.policy import Policy
 from escalator.sla.targets import Targets, pause_shift, targets_for
+from escalator.sla.warnings import Warning, due_warnings, next_warning_at
 
 __all__ = [
     "Breach",
+    "Calendar",
+    "Policy",
     "SlaState",
     "Targets",
+    "Warning",
     "due_breaches",
+    "due_warnings",
     "next_escalation_at",
     "next_rung",
+    "next_warning_at",
     "pause_shift",
     "rung_index",
     "targets_for",

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from escalator.settings import RUNGS, SeverityPolicy
+from escalator.settings import RUNGS
+from escalator.sla.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class SlaState:
     resolution_due_at: datetime
     response_breaches: int = 0
     resolution_breaches: int = 0
+    opened_at: datetime | None = None  # where the first windows start (for warnings)
+    paused_seconds: int = 0
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,16 @@ class Breach:
     due_at: datetime
     rung: str  # the rung notified
     number: int  # 1 for the first breach of this target, 2 for the next, ...
+
+
+@dataclass(frozen=True)
+class Window:
+    """A target's running window: it opened at `start` and is breached at `due`."""
+
+    target: str
+    number: int  # the breach it would be
+    start: datetime
+    due: datetime
 
 
 def rung_index(rung: str) -> int:
@@ -45,51 +58,55 @@ def next_rung(rung: str) -> str | None:
     return RUNGS[i + 1] if i + 1 < len(RUNGS) else None
 
 
-def _pending(
-    severities: dict[int, SeverityPolicy], s: SlaState, response_n: int, resolution_n: int
-) -> tuple[str, datetime] | None:
-    """The next deadline if nothing happens: (target, due), earliest first."""
-    if s.status == "done" or s.paused_at is not None:
-        return None
-    policy = severities[s.severity]
-    options: list[tuple[datetime, int, str]] = []
-    if s.acknowledged_at is None:
-        due = s.response_due_at + policy.response * response_n
-        options.append((due, 0, "response"))
-    options.append((s.resolution_due_at + policy.resolution * resolution_n, 1, "resolution"))
-    due, _, target = min(options)
-    return target, due
+def deadline(policy: Policy, s: SlaState, target: str, n: int) -> datetime:
+    """The n-th deadline of a target (n = 0: the due time itself)."""
+    first = s.response_due_at if target == "response" else s.resolution_due_at
+    if n == 0:
+        return first
+    return policy.after(s.severity, first, policy.window(s.severity, target) * n)
 
 
-def due_breaches(
-    severities: dict[int, SeverityPolicy], s: SlaState, now: datetime
-) -> list[Breach]:
+def windows(policy: Policy, s: SlaState, response_n: int | None = None,
+            resolution_n: int | None = None) -> list[Window]:
+    """The windows running now, earliest deadline first; none when paused, done or on top."""
+    if s.status == "done" or s.paused_at is not None or next_rung(s.rung) is None:
+        return []
+    rn = s.response_breaches if response_n is None else response_n
+    sn = s.resolution_breaches if resolution_n is None else resolution_n
+    out: list[Window] = []
+    targets = (("response", rn), ("resolution", sn)) if s.acknowledged_at is None else (
+        ("resolution", sn),)
+    for target, n in targets:
+        due = deadline(policy, s, target, n)
+        if n > 0:
+            start = deadline(policy, s, target, n - 1)
+        else:
+            opened = s.opened_at or (due - policy.window(s.severity, target))
+            start = opened + timedelta(seconds=s.paused_seconds)
+        out.append(Window(target, n + 1, start, due))
+    return sorted(out, key=lambda w: (w.due, w.target != "response"))
+
+
+def due_breaches(policy: Policy, s: SlaState, now: datetime) -> list[Breach]:
     """Every breach due at `now`, in deadline order, each one rung above the last."""
     out: list[Breach] = []
     rung, rn, sn = s.rung, s.response_breaches, s.resolution_breaches
     while (nxt := next_rung(rung)) is not None:
-        pending = _pending(severities, s, rn, sn)
-        if pending is None or pending[1] > now:
+        running = windows(policy, s, rn, sn)
+        if not running or running[0].due > now:
             break
-        target, due = pending
-        if target == "response":
+        w = running[0]
+        if w.target == "response":
             rn += 1
-            out.append(Breach(target, due, nxt, rn))
         else:
             sn += 1
-            out.append(Breach(target, due, nxt, sn))
+        out.append(Breach(w.target, w.due, nxt, w.number))
         rung = nxt
+        s = SlaState(**{**s.__dict__, "rung": rung})
     return out
 
 
-def next_escalation_at(severities: dict[int, SeverityPolicy], s: SlaState) -> datetime | None:
+def next_escalation_at(policy: Policy, s: SlaState) -> datetime | None:
     """When the ladder climbs next if nothing happens; None when paused, done or at the top."""
-    if next_rung(s.rung) is None:
-        return None
-    pending = _pending(severities, s, s.response_breaches, s.resolution_breaches)
-    return pending[1] if pending else None
-
-
-def window(severities: dict[int, SeverityPolicy], severity: int, target: str) -> timedelta:
-    policy = severities[severity]
-    return policy.response if target == "response" else policy.resolution
+    running = windows(policy, s)
+    return running[0].due if running else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from escalator.settings import SeverityPolicy
+from escalator.sla.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -16,17 +16,14 @@ class Targets:
 
 
 def targets_for(
-    severities: dict[int, SeverityPolicy],
-    severity: int,
-    opened_at: datetime,
-    paused: timedelta = timedelta(0),
+    policy: Policy, severity: int, opened_at: datetime, paused: timedelta = timedelta(0)
 ) -> Targets:
-    """Due times count from the opening, plus any time spent waiting on the customer."""
-    policy = severities[severity]
+    """Due times count from the opening in the severity's working time, plus time waiting."""
+    p = policy.severities[severity]
     return Targets(
-        response_due_at=opened_at + policy.response + paused,
-        resolution_due_at=opened_at + policy.resolution + paused,
-        first_rung=policy.first_rung,
+        response_due_at=policy.after(severity, opened_at, p.response) + paused,
+        resolution_due_at=policy.after(severity, opened_at, p.resolution) + paused,
+        first_rung=p.first_rung,
     )
 
 

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalator.settings import DEFAULT_SEVERITIES, RUNGS
+from escalator.settings import RUNGS
 from escalator.sla import (
     Breach,
+    Policy,
     SlaState,
     due_breaches,
     next_escalation_at,
@@ -19,14 +20,15 @@ from escalator.sla import (
 )
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+P = Policy()
 H = timedelta(hours=1)
 
 
 def state(severity: int = 2, **kw: object) -> SlaState:
-    t = targets_for(DEFAULT_SEVERITIES, severity, T0)
+    t = targets_for(P, severity, T0)
     base = SlaState(severity=severity, status="open", rung=t.first_rung, acknowledged_at=None,
                     paused_at=None, response_due_at=t.response_due_at,
-                    resolution_due_at=t.resolution_due_at)
+                    resolution_due_at=t.resolution_due_at, opened_at=T0)
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
@@ -39,50 +41,50 @@ def apply(s: SlaState, breaches: list[Breach]) -> SlaState:
 def test_seed_002_targets_and_first_rungs() -> None:
     for sev, response, rung in ((1, 1 * H, "vp"), (2, 4 * H, "director"),
                                 (3, 24 * H, "manager"), (4, 48 * H, "csm")):
-        t = targets_for(DEFAULT_SEVERITIES, sev, T0)
+        t = targets_for(P, sev, T0)
         assert (t.response_due_at - T0, t.first_rung) == (response, rung)
 
 
 def test_nothing_due_before_the_response_target() -> None:
     s = state(2)
-    assert due_breaches(DEFAULT_SEVERITIES, s, T0 + 4 * H - timedelta(seconds=1)) == []
-    assert next_escalation_at(DEFAULT_SEVERITIES, s) == T0 + 4 * H
+    assert due_breaches(P, s, T0 + 4 * H - timedelta(seconds=1)) == []
+    assert next_escalation_at(P, s) == T0 + 4 * H
 
 
 def test_missed_response_notifies_the_next_rung_once() -> None:
     s = state(2)
-    due = due_breaches(DEFAULT_SEVERITIES, s, T0 + 4 * H)
+    due = due_breaches(P, s, T0 + 4 * H)
     assert due == [Breach("response", T0 + 4 * H, "vp", 1)]
     s = apply(s, due)
-    assert due_breaches(DEFAULT_SEVERITIES, s, T0 + 4 * H + timedelta(minutes=5)) == []
-    assert next_escalation_at(DEFAULT_SEVERITIES, s) == T0 + 8 * H
+    assert due_breaches(P, s, T0 + 4 * H + timedelta(minutes=5)) == []
+    assert next_escalation_at(P, s) == T0 + 8 * H
 
 
 def test_downtime_catches_every_missed_rung_up_in_order_and_stops_at_the_top() -> None:
     s = state(3)  # manager first, 24h windows
-    due = due_breaches(DEFAULT_SEVERITIES, s, T0 + timedelta(days=30))
+    due = due_breaches(P, s, T0 + timedelta(days=30))
     assert [(b.target, b.rung) for b in due] == [
         ("response", "director"), ("response", "vp"), ("response", "executive")]
     assert [b.due_at for b in due] == [T0 + 24 * H, T0 + 48 * H, T0 + 72 * H]
     s = apply(s, due)
     assert s.rung == "executive"
-    assert next_escalation_at(DEFAULT_SEVERITIES, s) is None
-    assert due_breaches(DEFAULT_SEVERITIES, s, T0 + timedelta(days=300)) == []
+    assert next_escalation_at(P, s) is None
+    assert due_breaches(P, s, T0 + timedelta(days=300)) == []
 
 
 def test_acknowledgement_stops_the_response_ladder_but_not_resolution() -> None:
     s = state(2, acknowledged_at=T0 + H)
-    assert due_breaches(DEFAULT_SEVERITIES, s, T0 + 10 * H) == []
-    assert next_escalation_at(DEFAULT_SEVERITIES, s) == T0 + timedelta(days=3)
-    due = due_breaches(DEFAULT_SEVERITIES, s, T0 + timedelta(days=3))
+    assert due_breaches(P, s, T0 + 10 * H) == []
+    assert next_escalation_at(P, s) == T0 + timedelta(days=3)
+    due = due_breaches(P, s, T0 + timedelta(days=3))
     assert due == [Breach("resolution", T0 + timedelta(days=3), "vp", 1)]
 
 
 def test_done_and_waiting_stop_both_clocks() -> None:
-    assert due_breaches(DEFAULT_SEVERITIES, state(1, status="done"), T0 + 99 * H) == []
+    assert due_breaches(P, state(1, status="done"), T0 + 99 * H) == []
     paused = state(1, status="waiting", paused_at=T0)
-    assert due_breaches(DEFAULT_SEVERITIES, paused, T0 + 99 * H) == []
-    assert next_escalation_at(DEFAULT_SEVERITIES, paused) is None
+    assert due_breaches(P, paused, T0 + 99 * H) == []
+    assert next_escalation_at(P, paused) is None
     assert pause_shift(T0, T0 + 3 * H) == 3 * H
     assert pause_shift(T0, T0 - H) == timedelta(0)
 
@@ -99,7 +101,7 @@ def test_any_sequence_of_ticks_notifies_each_rung_at_most_once_in_ladder_order(
         now = T0 + timedelta(minutes=minutes)
         if ack_after is not None and minutes >= ack_after and s.acknowledged_at is None:
             s = replace(s, acknowledged_at=T0 + timedelta(minutes=ack_after))
-        due = due_breaches(DEFAULT_SEVERITIES, s, now)
+        due = due_breaches(P, s, now)
         assert all(b.due_at <= now for b in due)
         assert [b.due_at for b in due] == sorted(b.due_at for b in due)
         seen += [(b.target, b.rung) for b in due]
