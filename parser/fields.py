@@ -44,6 +44,13 @@ def text_of(raw: RawField | None, paragraphs: bool = False) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
+def raw_text(raw: RawField | None) -> str:
+    """A field's value as typed, template blanks included (for judging, not keeping)."""
+    if raw is None:
+        return ""
+    return " ".join(p for p in [raw.inline] + [line for line, _ in raw.lines] if p).strip()
+
+
 def items_of(raw: RawField | None) -> tuple[str, ...]:
     """A list field's items: bullet lines, with their continuation lines joined on."""
     if raw is None:

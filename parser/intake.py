@@ -85,12 +85,12 @@ def read(envelope: Envelope, body: Body, settings: ParseSettings) -> Intake | Re
     if problems:
         return Rejection(envelope, tuple(problems))
 
-    severity, note = fields.severity(fields.text_of(found.get("severity")))
+    severity, note = fields.severity(fields.raw_text(found.get("severity")))
     if note:
         notes.append(note)
     if severity is None and note is None:
         severity = subject.severity(envelope.subject)
-    risk, note = fields.risk_level(fields.text_of(found.get("risk_level")))
+    risk, note = fields.risk_level(fields.raw_text(found.get("risk_level")))
     if note:
         notes.append(note)
     if severity is None and risk is not None:

@@ -49,11 +49,11 @@ _BY_LABEL = {label: name for label, name in _ALTERNATIVES}
 _LABEL = re.compile(
     r"^(?P<label>"
     + "|".join(re.escape(label).replace(r"\ ", r"\s+") for label, _ in _ALTERNATIVES)
-    + r")\b(?P<paren>\s*\([^)]{0,40}\))?\s*[*_]*\s*(?P<colon>[:：])?\s*[*_]*\s*(?P<value>.*)$",
+    + r")\b(?P<paren>\s*\([^)]{0,40}\))?\s*[*_]*\s*(?P<colon>[:：])?\s*\**\s*(?P<value>.*)$",
     re.I,
 )
 BULLET = re.compile(r"^\s*(?:[•●◦▪■□☐☑☒✓✔➢►▶→·§o\-*+]|\d{1,2}[.)]|[a-z][.)])\s+")
-_EMPHASIS = re.compile(r"^[*_]+(?=\w)")
+_EMPHASIS = re.compile(r"^[*_]+(?=[^\W_])")
 _SEVERITY_LINE = re.compile(r"^(?:sev(?:erity)?\s*-?\s*|p)([1-4])\b", re.I)
 _SIGN_OFF = re.compile(
     r"^(best|thanks|thank you|many thanks|regards|best regards|kind regards|warm regards|cheers|"
@@ -88,7 +88,7 @@ def match_label(line: str) -> tuple[str, str, str] | None:
     if match is not None:
         label = re.sub(r"\s+", " ", match.group("label").lower())
         name = _BY_LABEL[label]
-        value = match.group("value").strip().strip("*_").strip()
+        value = match.group("value").strip().strip("*").strip()
         if match.group("colon") or not value:
             return name, label, value
         if name in URL_FIELDS and re.match(r"<?https?://", value):
