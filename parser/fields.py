@@ -30,7 +30,9 @@ CATEGORIES = ("Product", "Services", "Partnership", "Externalities", "Billing", 
 
 
 def is_placeholder(value: str) -> bool:
-    return bool(_PLACEHOLDER.match(value.strip().strip("*_ ").strip()))
+    """The template's own blanks: "____", "[Customer Name]", "1 / 2 / 3 / 4", "High / Medium"."""
+    text = value.strip().strip("*_ ").strip()
+    return bool(value.strip()) and (not text or bool(_PLACEHOLDER.match(text)))
 
 
 def text_of(raw: RawField | None, paragraphs: bool = False) -> str:
