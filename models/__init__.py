@@ -1,10 +1,15 @@
 """SQLAlchemy 2.0 typed models, one module per table group; the schema is Alembic's."""
 
+from models.account import Account, AccountAlias, EscalationAccount
 from models.base import Base
 from models.escalation import Escalation
 from models.event import Event
 from models.inbound import Inbound
 from models.notice import Notice
 from models.outbox import OutboxMessage
+from models.review import Review
 
-__all__ = ["Base", "Escalation", "Event", "Inbound", "Notice", "OutboxMessage"]
+__all__ = [
+    "Account", "AccountAlias", "Base", "Escalation", "EscalationAccount", "Event", "Inbound",
+    "Notice", "OutboxMessage", "Review",
+]

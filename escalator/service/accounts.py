@@ -1,0 +1,240 @@
+"""The account directory: `accounts import FILE.csv`, and which account an escalation is for.
+
+Import is an upsert keyed by the account key (models.account.account_key): a row whose
+name or alias is already known updates that account, only where a value differs, so the
+same file twice changes nothing. A bad row is reported with its line number and skipped;
+the rest of the file still imports, in one transaction.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from escalator.errors import EscalatorError
+from models import Account, AccountAlias, Escalation, EscalationAccount
+from models.account import account_key
+
+COLUMNS = ("name", "arr", "segment", "renewal_date", "csm", "team", "health", "aliases")
+FIELDS = ("arr", "segment", "renewal_date", "csm", "team", "health")
+_MONEY = re.compile(r"^[$€£]?\s*(\d[\d,_ ]*(?:\.\d+)?)$")
+
+
+class AccountFileError(EscalatorError):
+    """The account CSV cannot be read at all (missing file, no name column, not text)."""
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    line: int
+    name: str
+    values: dict[str, Any]  # FIELDS -> parsed value
+    aliases: tuple[str, ...]
+
+
+@dataclass
+class ImportStats:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)  # "line 7: arr: 'abc' is not a number"
+
+    def summary(self) -> str:
+        return (f"accounts: {self.created} created, {self.updated} updated, "
+                f"{self.unchanged} unchanged, {len(self.problems)} bad rows")
+
+
+# -- parsing (pure) ------------------------------------------------------------------
+def parse_csv(text: str) -> tuple[list[AccountRow], list[str]]:
+    """CSV text -> the good rows and one problem per bad row, with its line number."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [(h or "").strip().lower().replace(" ", "_") for h in reader.fieldnames or []]
+    if "name" not in header:
+        raise AccountFileError(f"no 'name' column in the header (columns: {', '.join(COLUMNS)})")
+    unknown = [h for h in header if h and h not in COLUMNS]
+    if unknown:
+        raise AccountFileError(f"unknown column '{unknown[0]}' (columns: {', '.join(COLUMNS)})")
+    reader.fieldnames = header
+    rows: list[AccountRow] = []
+    problems: list[str] = []
+    for record in reader:
+        line = reader.line_num
+        cells = {k: (v or "").strip() for k, v in record.items() if k}
+        if not any(cells.values()):
+            continue
+        try:
+            rows.append(_row(line, cells))
+        except ValueError as e:
+            problems.append(f"line {line}: {e}")
+    return rows, problems
+
+
+def _row(line: int, cells: dict[str, str]) -> AccountRow:
+    name = " ".join(cells.get("name", "").split())
+    if not name:
+        raise ValueError("name: empty")
+    values: dict[str, Any] = {k: cells.get(k, "") for k in ("segment", "csm", "team", "health")}
+    values["arr"] = parse_arr(cells.get("arr", ""))
+    values["renewal_date"] = parse_date(cells.get("renewal_date", ""))
+    aliases = tuple(a.strip() for a in re.split(r"[;|]", cells.get("aliases", "")) if a.strip())
+    return AccountRow(line, name, values, aliases)
+
+
+def parse_arr(text: str) -> float | None:
+    if not text:
+        return None
+    m = _MONEY.match(text)
+    if not m:
+        raise ValueError(f"arr: '{text}' is not a number (e.g. 120000 or $120,000.50)")
+    return float(re.sub(r"[,_ ]", "", m.group(1)))
+
+
+def parse_date(text: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"renewal_date: '{text}' is not a date (use YYYY-MM-DD)") from None
+
+
+# -- the upsert ----------------------------------------------------------------------
+def import_accounts(session: Session, text: str, now: datetime) -> ImportStats:
+    rows, problems = parse_csv(text)
+    stats = ImportStats(problems=problems)
+    keys = {a.key: a for a in session.scalars(select(AccountAlias))}
+    seen: dict[str, int] = {}
+    for row in rows:
+        first = seen.setdefault(account_key(row.name), row.line)
+        problem = (f"name: '{row.name}' is already on line {first}" if first != row.line
+                   else _upsert(session, keys, row, now, stats))
+        if problem:
+            stats.problems.append(f"line {row.line}: {problem}")
+    stats.problems.sort(key=_line_number)
+    return stats
+
+
+def _line_number(problem: str) -> int:
+    return int(problem.removeprefix("line ").split(":", 1)[0])
+
+
+def _upsert(session: Session, keys: dict[str, AccountAlias], row: AccountRow, now: datetime,
+            stats: ImportStats) -> str | None:
+    names = [row.name, *row.aliases]
+    found = {keys[k].account_id for k in map(account_key, names) if k in keys}
+    accounts = {i: session.get(Account, i) for i in found}
+    directory = [a for a in accounts.values() if a is not None and a.source == "directory"]
+    if len(directory) > 1:
+        taken = sorted(a.name for a in directory)
+        return f"name and aliases name more than one account ({', '.join(taken)})"
+    stubs = [a for a in accounts.values() if a is not None and a.source != "directory"]
+    account = directory[0] if directory else (stubs.pop(0) if stubs else None)
+    created = account is None
+    if account is None:
+        account = Account(name=row.name, source="directory", created_at=now, **row.values)
+        session.add(account)
+        session.flush()
+    changed = _assign(account, row)
+    for stub in stubs:  # escalations came first under another alias: one account now
+        _merge(session, keys, stub, account)
+        changed = True
+    for alias in names:
+        key = account_key(alias)
+        if key not in keys:
+            keys[key] = AccountAlias(key=key, account_id=account.id, alias=alias)
+            session.add(keys[key])
+            changed = True
+    if created:
+        stats.created += 1
+    elif changed:
+        stats.updated += 1
+    else:
+        stats.unchanged += 1
+    return None
+
+
+def _assign(account: Account, row: AccountRow) -> bool:
+    changed = False
+    wanted = {"name": row.name, "source": "directory", **row.values}
+    for attr, value in wanted.items():
+        if getattr(account, attr) != value:
+            setattr(account, attr, value)
+            changed = True
+    return changed
+
+
+def _merge(session: Session, keys: dict[str, AccountAlias], stub: Account,
+           into: Account) -> None:
+    session.execute(update(EscalationAccount).where(EscalationAccount.account_id == stub.id)
+                    .values(account_id=into.id))
+    session.execute(update(Escalation).where(Escalation.id.in_(
+        select(EscalationAccount.escalation_id).where(EscalationAccount.account_id == into.id)))
+        .values(account=into.name))
+    for alias in keys.values():
+        if alias.account_id == stub.id:
+            alias.account_id = into.id
+    session.flush()
+    session.delete(stub)
+
+
+# -- intake --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AccountLink:
+    name: str
+    created: bool  # not in the directory: created for this escalation
+    typed: str  # the name as the email gave it
+    team: str
+
+
+def link_escalation(session: Session, esc: Escalation, now: datetime) -> AccountLink:
+    """Find (or create) the escalation's account, link them, and use the account's name."""
+    typed = esc.account
+    key = account_key(typed)
+    account, created = _find(session, key), False
+    if account is None:
+        account, created = _create_stub(session, key, typed, now)
+    session.add(EscalationAccount(escalation_id=esc.id, account_id=account.id))
+    esc.account = account.name
+    return AccountLink(account.name, created, typed, account.team)
+
+
+def _find(session: Session, key: str) -> Account | None:
+    return session.scalar(select(Account).join(AccountAlias, AccountAlias.account_id == Account.id)
+                          .where(AccountAlias.key == key))
+
+
+def _create_stub(session: Session, key: str, name: str, now: datetime) -> tuple[Account, bool]:
+    """A savepoint: if another instance creates the same account at once, use theirs."""
+    try:
+        with session.begin_nested():
+            account = Account(name=name, source="intake", created_at=now, segment="", csm="",
+                              team="", health="")
+            session.add(account)
+            session.flush()
+            session.add(AccountAlias(key=key, account_id=account.id, alias=name))
+            session.flush()
+        return account, True
+    except IntegrityError:
+        found = _find(session, key)
+        assert found is not None
+        return found, False
+
+
+def read_file(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            return f.read()
+    except FileNotFoundError:
+        raise AccountFileError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise AccountFileError(f"{path}: not UTF-8 text (save the CSV as UTF-8)") from None
+    except OSError as e:
+        raise AccountFileError(f"{path}: cannot read: {e.strerror}") from None
