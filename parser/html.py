@@ -167,9 +167,28 @@ def _tidy(text: str) -> str:
     return "\n".join(tidy).strip()
 
 
+# Parsing cost grows with the number of tags: Outlook wraps every run of text in spans,
+# fonts and <o:p>. For reading the template these inline tags and attributes other than
+# href carry nothing, so they are dropped before parsing (not when cutting quotes: the
+# quote markers live in ids, classes and styles).
+_HEAD = re.compile(r"<head\b.*?</head\s*>|<style\b.*?</style\s*>|<!--.*?-->", re.I | re.S)
+_INLINE = re.compile(r"</?(?:span|font|o:p|st1:[a-z]+)\b[^>]*>", re.I)
+_TAG = re.compile(r"<([a-zA-Z][\w:-]*)(\s[^<>]*)?>")
+_HREF = re.compile(r"""\bhref\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
+
+
+def _bare_tag(match: re.Match[str]) -> str:
+    href = _HREF.search(match.group(2) or "")
+    return f"<{match.group(1)} href={href.group(1)}>" if href else f"<{match.group(1)}>"
+
+
+def _lean(html: str) -> str:
+    return _TAG.sub(_bare_tag, _INLINE.sub("", _HEAD.sub("", html)))
+
+
 def to_text(html: str, cut_quote: bool = False) -> str:
     """The HTML as plain lines; with cut_quote, only what sits above the quoted history."""
-    soup = soup_of(html)
+    soup = soup_of(html if cut_quote else _lean(html))
     if cut_quote:
         _cut_quotes(soup)
     parts: list[str] = []

@@ -21,6 +21,7 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
 
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
+_BRACKETED = re.compile(r"<([^<>@\s]+@[^<>@\s]+)>")
 _FOLD = re.compile(r"\r?\n[ \t]+")
 
 
@@ -86,6 +87,10 @@ class Mail:
 
     def addresses(self, name: str) -> tuple[str, ...]:
         values = self.all_headers(name)
+        joined = ", ".join(values)
+        bracketed = _BRACKETED.findall(joined)
+        if bracketed and len(bracketed) == joined.count("@"):
+            return tuple(a.lower() for a in bracketed)  # the common shape, without the slow path
         return tuple(a.strip().lower() for _, a in getaddresses(values) if "@" in a)
 
     @property

@@ -88,6 +88,9 @@ def _wrote_header(lines: list[str], i: int) -> int | None:
     nxt = next((line for line in lines[i + 1 : i + 3] if line.strip()), "")
     if _DATE_HINT.search(first) and "@" in first and nxt.lstrip().startswith(">"):
         return i  # "2011/4/7 Name <a@b.c>" straight above the quote
+    window = lines[i : i + 5]
+    if not any(line.rstrip().endswith((":", "：")) for line in window):
+        return None  # every attribution ends in a colon: skip the regexes
     text = ""
     for j in range(i, min(i + 5, len(lines))):
         part = lines[j].strip()
