@@ -51,7 +51,8 @@ def main() -> None:
     settings = ParseSettings()
     cases = {
         "multipart/alternative seed-004": (_multipart_3kb(), 1000),
-        "Outlook desktop HTML-only": ((EMAILS / "outlook_desktop_html_table.eml").read_bytes(), 300),
+        "Outlook desktop HTML-only": (
+            (EMAILS / "outlook_desktop_html_table.eml").read_bytes(), 300),
     }
     for name, (raw, target) in cases.items():
         assert isinstance(parse(raw, settings), Intake), name

@@ -13,12 +13,11 @@ from __future__ import annotations
 import re
 import warnings
 
-from bs4 import (
-    BeautifulSoup,
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+from bs4.element import (
     Comment,
     Declaration,
     Doctype,
-    MarkupResemblesLocatorWarning,
     NavigableString,
     ProcessingInstruction,
     Tag,

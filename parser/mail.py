@@ -14,6 +14,7 @@ from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr
 
+
 def decode_bytes(data: bytes, charset: str | None) -> str:
     from parser.body import decode_bytes as body_decode  # one charset policy for all text
 

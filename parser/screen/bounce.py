@@ -12,7 +12,9 @@ from parser.incoming import Incoming
 from parser.result import Ignored, Result
 from parser.screen.ours import first_id
 
-_DAEMON = re.compile(r"^(mailer-daemon|postmaster|post_master|mail-daemon|mailerdaemon|bounces?)@", re.I)
+_DAEMON = re.compile(
+    r"^(mailer-daemon|postmaster|post_master|mail-daemon|mailerdaemon|bounces?)@", re.I
+)
 _SERVICE = re.compile(r"post_?master|mailer|daemon|no-?reply|sysadmin|bounce|admin", re.I)
 _SUBJECT = re.compile(
     r"^(undeliver(ed|able)|delivery (status notification|failure|has failed)|"

@@ -4,7 +4,7 @@ dmarc=pass in that server's Authentication-Results, else it is treated as an out
 
 from __future__ import annotations
 
-import authres
+import authres  # type: ignore[import-untyped]
 
 from parser.incoming import Incoming
 from parser.result import Ignored, Result

@@ -30,7 +30,8 @@ def test_ticket_form() -> None:
         "Globex Industries", 1, "Priya Natarajan")
     assert result.summary == "Complete outage of the reporting module since Monday"
     assert result.business_impact == "Month-end close blocked for 40 finance users"
-    assert result.actions_taken == ("Opened P1 support ticket #88213", "Daily syncs with their IT lead")
+    assert result.actions_taken == (
+        "Opened P1 support ticket #88213", "Daily syncs with their IT lead")
     assert result.resolution_requested == "Hotfix or rollback of release 5.2"
     assert result.timeline == "Before March 10"
     assert result.owner == "Sam Okafor"

@@ -41,7 +41,8 @@ def test_outlook_web_divrplyfwdmsg_without_quote_marks() -> None:
 
 def test_outlook_desktop_border_top_header() -> None:
     r = _reply("reply_outlook_desktop_html.eml")
-    assert _commands(r) == [("status", "done"), ("note", "root cause was an expired SAML certificate")]
+    assert _commands(r) == [
+        ("status", "done"), ("note", "root cause was an expired SAML certificate")]
 
 
 def test_iphone_invalid_status_is_a_problem_and_quote_ignored() -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from parser import Intake, ParseSettings, Rejection, parse
-from parser import subject
+from parser import Intake, ParseSettings, Rejection, parse, subject
 
 
 @pytest.mark.parametrize("line,expected", [
