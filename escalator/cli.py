@@ -145,6 +145,43 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_accounts_import(args: argparse.Namespace) -> int:
+    from escalator.service.accounts import import_accounts, read_file
+
+    settings = _settings(args)
+    text = read_file(args.file)
+    db = _database(settings)
+    with db.transaction() as session:
+        stats = import_accounts(session, text, utcnow())
+    for problem in stats.problems:
+        print(f"{args.file}: {problem}", file=sys.stderr)
+    print(f"{args.file}: {stats.summary()}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from escalator.pages import report_html, report_text
+    from escalator.service.reports import build_report
+
+    settings = _settings(args)
+    db = _database(settings)
+    with db.transaction() as session:
+        report = build_report(session, utcnow())
+    if args.html:
+        try:
+            with open(args.html, "w", encoding="utf-8") as f:
+                f.write(report_html(report))
+        except OSError as e:
+            raise EscalatorError(f"--html {args.html}: cannot write: {e.strerror}") from None
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    elif not args.html:
+        print("\n".join(report_text(report)))
+    else:
+        print(f"report written to {args.html}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from escalator.demo import demo
 
@@ -177,6 +214,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("show", cmd_show, "one escalation with its history")
     p.add_argument("id", help="ESC-N")
     p.add_argument("--json", action="store_true")
+    accounts = sub.add_parser("accounts", help="the account directory").add_subparsers(
+        dest="accounts_command", required=True)
+    p = accounts.add_parser("import", help="upsert the account directory from a CSV file")
+    p.add_argument("--config", default="config.toml", help="default ./config.toml")
+    p.add_argument("file", help="CSV: name, arr, segment, renewal_date, csm, team, health, "
+                                "aliases (optional, separated by ;)")
+    p.set_defaults(func=cmd_accounts_import)
+    p = add("report", cmd_report, "roll-ups and SLA figures")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--html", metavar="PATH", help="write one self-contained HTML page")
     return parser
 
 

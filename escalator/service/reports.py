@@ -1,0 +1,178 @@
+"""Account roll-ups for `report` and the dashboard: open and urgent escalations per
+account, ARR exposure by type and category, renewals coming up, segments and teams.
+
+Everything is a GROUP BY in the database; Python only shapes the aggregated rows.
+
+ARR exposure: an account's ARR counted once per account that has at least one open
+escalation (status not done). By type (or category): once per (type, account) pair with an
+open escalation of that type, so one account can count under several types. Urgent: open
+and of type Churn Risk (case-insensitive). Accounts without a known ARR count as 0.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from escalator.service.reports_sla import review_figures, sla_figures
+from models import Account, Escalation, EscalationAccount
+
+URGENT_TYPE = "churn risk"
+RENEWAL_WINDOWS = (30, 60, 90)
+
+
+def is_open() -> ColumnElement[bool]:
+    return Escalation.status != "done"
+
+
+def is_urgent() -> ColumnElement[bool]:
+    return (Escalation.status != "done") & (func.lower(func.trim(Escalation.type)) == URGENT_TYPE)
+
+
+def money(value: Any) -> int | float:
+    """ARR sums as JSON numbers: whole amounts as integers."""
+    number = round(float(value or 0), 2)
+    return int(number) if number.is_integer() else number
+
+
+def per_account_counts() -> Select[Any]:
+    """account_id, open, urgent, total: one row per account that has escalations."""
+    return (
+        select(
+            EscalationAccount.account_id.label("account_id"),
+            func.sum(case((is_open(), 1), else_=0)).label("open"),
+            func.sum(case((is_urgent(), 1), else_=0)).label("urgent"),
+            func.count().label("total"),
+        )
+        .join(Escalation, Escalation.id == EscalationAccount.escalation_id)
+        .group_by(EscalationAccount.account_id)
+    )
+
+
+def accounts(session: Session, limit: int | None = None, offset: int = 0,
+             name: str = "") -> list[dict[str, Any]]:
+    """Per account, most exposed first: the contract's {name, arr, renewal_date, open,
+    urgent, arr_exposure} plus health, segment, team, csm and total escalations."""
+    counts = per_account_counts().subquery()
+    open_ = func.coalesce(counts.c.open, 0)
+    exposure = case((open_ > 0, func.coalesce(Account.arr, 0)), else_=0)
+    query = (
+        select(Account, open_, func.coalesce(counts.c.urgent, 0),
+               func.coalesce(counts.c.total, 0), exposure)
+        .outerjoin(counts, counts.c.account_id == Account.id)
+        .order_by(exposure.desc(), open_.desc(), Account.name, Account.id)
+        .offset(offset).limit(limit)
+    )
+    if name:
+        query = query.where(Account.name.ilike(f"%{name}%"))
+    return [
+        {"name": a.name, "arr": money(a.arr) if a.arr is not None else None,
+         "renewal_date": a.renewal_date.isoformat() if a.renewal_date else None,
+         "open": int(o), "urgent": int(u), "arr_exposure": money(x), "health": a.health,
+         "segment": a.segment, "team": a.team, "csm": a.csm, "escalations": int(t),
+         "in_directory": a.source == "directory"}
+        for a, o, u, t, x in session.execute(query)
+    ]
+
+
+def exposure_by(session: Session, column: Any) -> dict[str, dict[str, Any]]:
+    """{value: {open, accounts, arr_exposure}} over open escalations, by type or category;
+    values compared case-insensitively, shown as written."""
+    key = func.lower(func.trim(column))
+    pairs = (
+        select(key.label("key"), func.min(column).label("label"),
+               EscalationAccount.account_id.label("account_id"), func.count().label("open"))
+        .join(EscalationAccount, EscalationAccount.escalation_id == Escalation.id)
+        .where(is_open())
+        .group_by(key, EscalationAccount.account_id)
+        .subquery()
+    )
+    query = (
+        select(func.min(pairs.c.label), func.sum(pairs.c.open), func.count(),
+               func.sum(func.coalesce(Account.arr, 0)))
+        .join(Account, Account.id == pairs.c.account_id)
+        .group_by(pairs.c.key)
+        .order_by(func.sum(func.coalesce(Account.arr, 0)).desc(), func.min(pairs.c.label))
+    )
+    return {
+        (label or "").strip() or "(none)": {
+            "open": int(n), "accounts": int(accts), "arr_exposure": money(arr)}
+        for label, n, accts, arr in session.execute(query)
+    }
+
+
+def by_account_field(session: Session, column: Any) -> dict[str, dict[str, Any]]:
+    """{segment or team: {accounts, open, urgent, arr_exposure}} over accounts with open ones."""
+    counts = per_account_counts().subquery()
+    query = (
+        select(column, func.count(), func.sum(counts.c.open), func.sum(counts.c.urgent),
+               func.sum(func.coalesce(Account.arr, 0)))
+        .join(counts, counts.c.account_id == Account.id)
+        .where(counts.c.open > 0)
+        .group_by(column)
+        .order_by(func.sum(counts.c.open).desc(), column)
+    )
+    return {
+        value or "(none)": {"accounts": int(n), "open": int(o), "urgent": int(u),
+                            "arr_exposure": money(arr)}
+        for value, n, o, u, arr in session.execute(query)
+    }
+
+
+def renewals(session: Session, today: date) -> list[dict[str, Any]]:
+    """Open escalations on accounts renewing within 30, 60 and 90 days (each window
+    includes the shorter ones), with the accounts soonest first."""
+    counts = per_account_counts().subquery()
+    query = (
+        select(Account.name, Account.renewal_date, Account.arr, counts.c.open, counts.c.urgent)
+        .join(counts, counts.c.account_id == Account.id)
+        .where(counts.c.open > 0, Account.renewal_date >= today,
+               Account.renewal_date <= today + timedelta(days=max(RENEWAL_WINDOWS)))
+        .order_by(Account.renewal_date, Account.name)
+    )
+    rows = session.execute(query).all()  # accounts, not escalations: at most the exposed ones
+    windows = []
+    for days in RENEWAL_WINDOWS:
+        inside = [r for r in rows if r.renewal_date <= today + timedelta(days=days)]
+        windows.append({
+            "within_days": days, "accounts": len(inside),
+            "open": sum(int(r.open) for r in inside),
+            "arr_exposure": money(sum(float(r.arr or 0) for r in inside)),
+            "items": [{"name": r.name, "renewal_date": r.renewal_date.isoformat(),
+                       "open": int(r.open), "urgent": int(r.urgent),
+                       "arr": money(r.arr) if r.arr is not None else None}
+                      for r in inside[:50]],
+        })
+    return windows
+
+
+def totals(session: Session) -> dict[str, Any]:
+    counts = per_account_counts().subquery()
+    open_, urgent, accts, exposure = session.execute(
+        select(func.sum(counts.c.open), func.sum(counts.c.urgent), func.count(),
+               func.sum(func.coalesce(Account.arr, 0)))
+        .join(counts, counts.c.account_id == Account.id).where(counts.c.open > 0)).one()
+    return {"open": int(open_ or 0), "urgent": int(urgent or 0),
+            "accounts_exposed": int(accts or 0), "arr_exposure": money(exposure)}
+
+
+def build_report(session: Session, now: datetime) -> dict[str, Any]:
+    """The whole `report --json` object (DESIGN.md's contract, and more)."""
+    by_type = exposure_by(session, Escalation.type)
+    return {
+        "generated_at": now.isoformat().replace("+00:00", "Z"),
+        "totals": totals(session),
+        "accounts": accounts(session),
+        "arr_exposure_by_type": {k: v["arr_exposure"] for k, v in by_type.items()},
+        "by_type": by_type,
+        "by_category": exposure_by(session, Escalation.category),
+        "renewals": renewals(session, now.date()),
+        "by_segment": by_account_field(session, Account.segment),
+        "by_team": by_account_field(session, Account.team),
+        "sla": sla_figures(session, now),
+        "review": review_figures(session),
+    }

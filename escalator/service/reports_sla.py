@@ -1,0 +1,155 @@
+"""SLA and review figures for `report` and the dashboard: time to acknowledge and to
+resolve per severity (mean and median), breach rate per target and severity (from the
+notice table), the highest rung reached, a weekly trend, and the post-escalation reviews.
+
+Durations are computed in SQL on both databases (julianday on SQLite, epoch on
+PostgreSQL); the median is the middle row(s) by ROW_NUMBER, so no rows reach Python.
+Time to resolve leaves out the time spent waiting on the customer (the clock was stopped).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Date, and_, case, cast, extract, func, literal, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from escalator.db import is_postgres
+from escalator.settings import RUNGS
+from models import Escalation, Notice, Review
+
+BREACH_TARGETS = ("response", "resolution")
+TREND_WEEKS = 12
+
+
+def minutes(session: Session, start: Any, end: Any) -> ColumnElement[float]:
+    if is_postgres(session):
+        return extract("epoch", end - start) / 60.0
+    return (func.julianday(end) - func.julianday(start)) * 1440.0
+
+
+def week_of(session: Session, column: Any) -> ColumnElement[Any]:
+    """The Monday starting the column's week, as a date (PostgreSQL) or 'YYYY-MM-DD' text."""
+    if is_postgres(session):
+        return cast(func.date_trunc("week", column), Date)
+    return func.date(column, "weekday 0", "-6 days")
+
+
+def _mean_median(session: Session, value: ColumnElement[float], where: ColumnElement[bool],
+                 scale: float) -> dict[str, dict[str, Any]]:
+    """{severity: {count, mean, median}} of `value` / scale over the rows `where` holds."""
+    d = select(Escalation.severity.label("sev"), value.label("v")).where(where).subquery()
+    ranked = select(
+        d.c.sev, d.c.v,
+        func.row_number().over(partition_by=d.c.sev, order_by=d.c.v).label("rn"),
+        func.count().over(partition_by=d.c.sev).label("n"),
+        func.avg(d.c.v).over(partition_by=d.c.sev).label("mean"),
+    ).subquery()
+    middle = (ranked.c.rn == (ranked.c.n + 1) // 2) | (ranked.c.rn == (ranked.c.n + 2) // 2)
+    query = (select(ranked.c.sev, func.max(ranked.c.n), func.max(ranked.c.mean),
+                    func.avg(ranked.c.v))
+             .where(middle).group_by(ranked.c.sev).order_by(ranked.c.sev))
+    return {
+        str(sev): {"count": int(n), "mean": round(float(mean) / scale, 1),
+                   "median": round(float(median) / scale, 1)}
+        for sev, n, mean, median in session.execute(query)
+    }
+
+
+def breach_rates(session: Session) -> dict[str, dict[str, Any]]:
+    """{target: {severity: {escalations, breached, rate}}}: share of escalations that got at
+    least one breach notice of that target."""
+    flags = (
+        select(Notice.escalation_id.label("esc_id"),
+               *[func.max(case((Notice.target == t, 1), else_=0)).label(t)
+                 for t in BREACH_TARGETS])
+        .where(Notice.target.in_(BREACH_TARGETS))
+        .group_by(Notice.escalation_id)
+        .subquery()
+    )
+    query = (
+        select(Escalation.severity, func.count(),
+               *[func.sum(func.coalesce(flags.c[t], 0)) for t in BREACH_TARGETS])
+        .outerjoin(flags, flags.c.esc_id == Escalation.id)
+        .group_by(Escalation.severity).order_by(Escalation.severity)
+    )
+    rates: dict[str, dict[str, Any]] = {t: {} for t in BREACH_TARGETS}
+    for sev, total, *breached in session.execute(query):
+        for target, n in zip(BREACH_TARGETS, breached, strict=True):
+            rates[target][str(sev)] = {"escalations": int(total), "breached": int(n or 0),
+                                       "rate": round(int(n or 0) / int(total), 3)}
+    return rates
+
+
+def highest_rung(session: Session) -> dict[str, int]:
+    """How many escalations reached each rung (their highest so far), csm first."""
+    rows = dict(session.execute(
+        select(Escalation.rung, func.count()).group_by(Escalation.rung)).tuples().all())
+    order = [r for r in RUNGS if r in rows] + sorted(r for r in rows if r not in RUNGS)
+    return {r: int(rows[r]) for r in order}
+
+
+def weekly_trend(session: Session, now: datetime) -> list[dict[str, Any]]:
+    """The last TREND_WEEKS weeks (Monday first): opened, resolved, breach notices."""
+    monday = now.date() - timedelta(days=now.weekday())
+    first = monday - timedelta(weeks=TREND_WEEKS - 1)
+    since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
+    weeks: dict[str, dict[str, Any]] = {
+        (first + timedelta(weeks=i)).isoformat(): {"opened": 0, "resolved": 0, "breaches": 0}
+        for i in range(TREND_WEEKS)
+    }
+    series = {
+        "opened": (Escalation.opened_at, None),
+        "resolved": (Escalation.resolved_at, Escalation.status == "done"),
+        "breaches": (Notice.sent_at, Notice.target.in_(BREACH_TARGETS)),
+    }
+    for name, (column, extra) in series.items():
+        week = week_of(session, column)
+        where = and_(column >= since, extra if extra is not None else literal(True))
+        for wk, n in session.execute(select(week, func.count()).where(where).group_by(week)):
+            key = wk.isoformat() if isinstance(wk, date) else str(wk)
+            if key in weeks:
+                weeks[key][name] = int(n)
+    return [{"week": k, **v} for k, v in weeks.items()]
+
+
+def sla_figures(session: Session, now: datetime) -> dict[str, Any]:
+    ack = minutes(session, Escalation.opened_at, Escalation.acknowledged_at)
+    resolve = (minutes(session, Escalation.opened_at, Escalation.resolved_at)
+               - Escalation.paused_seconds / 60.0)
+    return {
+        "mtta_minutes": _mean_median(session, ack, Escalation.acknowledged_at.is_not(None), 1),
+        "mttr_hours": _mean_median(session, resolve, (Escalation.status == "done")
+                                   & Escalation.resolved_at.is_not(None), 60),
+        "breach_rate": breach_rates(session),
+        "highest_rung": highest_rung(session),
+        "weekly": weekly_trend(session, now),
+    }
+
+
+def review_figures(session: Session) -> dict[str, Any]:
+    """Completion and satisfaction of post-escalation reviews; root causes by category."""
+    requested, completed, yes, no = session.execute(select(
+        func.count(Review.requested_at), func.count(Review.completed_at),
+        func.sum(case((Review.satisfied.is_(True), 1), else_=0)),
+        func.sum(case((Review.satisfied.is_(False), 1), else_=0)),
+    )).one()
+    yes, no = int(yes or 0), int(no or 0)
+    causes: dict[str, list[dict[str, Any]]] = {}
+    rows = session.execute(
+        select(Escalation.category, Review.root_cause, func.count())
+        .join(Escalation, Escalation.id == Review.escalation_id)
+        .where(Review.root_cause.is_not(None))
+        .group_by(Escalation.category, Review.root_cause)
+        .order_by(Escalation.category, func.count().desc(), Review.root_cause))
+    for category, cause, n in rows:
+        causes.setdefault(category or "(none)", []).append({"root_cause": cause, "count": n})
+    return {
+        "requested": int(requested), "completed": int(completed),
+        "completion_rate": round(completed / requested, 3) if requested else None,
+        "satisfied": yes, "not_satisfied": no,
+        "satisfaction_rate": round(yes / (yes + no), 3) if yes + no else None,
+        "root_causes_by_category": causes,
+    }
