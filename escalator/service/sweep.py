@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -55,8 +55,10 @@ def sweep(db: Database, settings: Settings, now: datetime, batch: int = BATCH) -
 
 
 def _claim(session: Session, now: datetime, batch: int) -> list[Escalation]:
-    due = or_(Escalation.next_escalation_at <= now, Escalation.next_warning_at <= now)
-    query = select(Escalation).where(due).order_by(Escalation.id).limit(batch)
+    # one index range per deadline column, so a sweep with nothing due reads no rows
+    due = union(select(Escalation.id).where(Escalation.next_escalation_at <= now),
+                select(Escalation.id).where(Escalation.next_warning_at <= now))
+    query = select(Escalation).where(Escalation.id.in_(due)).order_by(Escalation.id).limit(batch)
     if is_postgres(session):
         query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query))
