@@ -24,10 +24,12 @@ from escalator.settings import (
     DatabaseSettings,
     DigestSettings,
     ImapSettings,
+    ReviewSettings,
     SeverityPolicy,
     Settings,
     SmtpSettings,
     TemplateSettings,
+    WebSettings,
 )
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
@@ -36,6 +38,7 @@ _LADDER_KEYS = ("manager", "director", "vp", "executive")
 _TOP_TABLES = {
     "database", "imap", "smtp", "organization", "ladder", "severity", "risk_levels",
     "teams", "categories", "intake", "calendars", "warnings", "templates", "digest",
+    "web", "review",
 }
 
 
@@ -191,6 +194,7 @@ def from_dict(data: Mapping[str, Any], name: str = "<config>",
         calendars=calendars, warnings=warnings,
         templates=_templates(r, r.table(data, "templates")),
         digest=_digest(r, data),
+        web=_web(r, data), review=_review(r, r.table(data, "review")),
     )
 
 
@@ -222,6 +226,22 @@ def _digest(r: _Reader, data: Mapping[str, Any]) -> DigestSettings | None:
         raise r.fail("[digest] timezone", f"'{zone}' is not a time zone (e.g. Europe/Berlin)"
                      ) from None
     return DigestSettings(at=at.strip(), timezone=str(zone))
+
+
+def _web(r: _Reader, data: Mapping[str, Any]) -> WebSettings:
+    web: WebSettings = r.dataclass_table(data, "web", WebSettings)
+    if not 0 < web.port < 65536:
+        raise r.fail("[web] port", f"{web.port} is not a TCP port (1-65535)")
+    return web
+
+
+def _review(r: _Reader, table: Mapping[str, Any]) -> ReviewSettings:
+    r.check_keys(table, "[review]", {"remind_after", "max_reminders"})
+    base = ReviewSettings()
+    after = (_duration(r, table["remind_after"], "[review] remind_after")
+             if "remind_after" in table else base.remind_after)
+    return ReviewSettings(after, _positive_int(r, table, "max_reminders", "[review]",
+                                               base.max_reminders))
 
 
 def _sub(r: _Reader, parent: Mapping[str, Any], key: str, prefix: str) -> dict[str, Any]:

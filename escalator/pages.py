@@ -21,7 +21,7 @@ def money(value: Any) -> str:
     number = float(value)
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(number) >= limit:
-            return f"${number / limit:,.1f}{suffix}"
+            return f"${number / limit:,.2f}".rstrip("0").rstrip(".") + suffix
     return f"${number:,.0f}"
 
 
@@ -43,7 +43,8 @@ def environment() -> Environment:
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     )
     env.filters.update(money=money, percent=percent, time=short_time)
-    env.globals.update(hbars=charts.hbars, columns=charts.columns, money=money)
+    env.globals.update(hbars=charts.hbars, columns=charts.columns, money=money,
+                       exposure_bars=exposure_bars)
     return env
 
 
@@ -53,8 +54,7 @@ def render_page(name: str, **context: Any) -> str:
 
 def report_html(report: dict[str, Any], top: int = 50) -> str:
     """One page, inline CSS and SVG: opens the same in a browser and as an attachment."""
-    return render_page("report.html", r=report, top_accounts=report["accounts"][:top],
-                       bars=exposure_bars)
+    return render_page("report.html", r=report, top_accounts=report["accounts"][:top])
 
 
 def exposure_bars(groups: dict[str, dict[str, Any]], most: int = 12) -> list[tuple[str, float]]:

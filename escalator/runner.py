@@ -24,6 +24,9 @@ SWEEP_SECONDS = 30
 
 
 def run(db: Database, settings: Settings, stop: threading.Event) -> None:
+    from escalator.web import start_dashboard
+
+    dashboard = start_dashboard(db, settings)  # first: a bad [web] stops us before anything runs
     scheduler = BackgroundScheduler(timezone=UTC)
     senders = smtp_factory(settings)
     lock = threading.Lock()
@@ -59,6 +62,7 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
     try:
         stop.wait()
     finally:
+        dashboard.shutdown()
         scheduler.shutdown(wait=True)
         if poller is not None:
             poller.join(timeout=30)

@@ -60,6 +60,19 @@ class DigestSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    host: str = "127.0.0.1"  # the dashboard; anything but loopback requires a token
+    port: int = 8025
+    token: str = ""  # Bearer token (or ?token=) the dashboard asks for
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    remind_after: timedelta = timedelta(days=3)  # post-escalation review reminder
+    max_reminders: int = 2
+
+
+@dataclass(frozen=True)
 class SeverityPolicy:
     response: timedelta
     resolution: timedelta
@@ -97,6 +110,8 @@ class Settings:
     warnings: tuple[float, ...] = (0.75, 0.9)
     templates: TemplateSettings = field(default_factory=TemplateSettings)
     digest: DigestSettings | None = None  # no [digest] table: no daily digests
+    web: WebSettings = field(default_factory=WebSettings)
+    review: ReviewSettings = field(default_factory=ReviewSettings)
 
     @property
     def policy(self) -> Policy:

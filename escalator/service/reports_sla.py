@@ -85,8 +85,8 @@ def breach_rates(session: Session) -> dict[str, dict[str, Any]]:
 
 def highest_rung(session: Session) -> dict[str, int]:
     """How many escalations reached each rung (their highest so far), csm first."""
-    rows = dict(session.execute(
-        select(Escalation.rung, func.count()).group_by(Escalation.rung)).tuples().all())
+    rows = {rung: int(n) for rung, n in session.execute(
+        select(Escalation.rung, func.count()).group_by(Escalation.rung))}
     order = [r for r in RUNGS if r in rows] + sorted(r for r in rows if r not in RUNGS)
     return {r: int(rows[r]) for r in order}
 

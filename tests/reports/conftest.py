@@ -1,0 +1,5 @@
+"""Report tests run on SQLite and on PostgreSQL, like the integration tests."""
+
+from tests.integration.conftest import database_url
+
+__all__ = ["database_url"]
