@@ -30,6 +30,15 @@ def _settings(args: argparse.Namespace) -> Settings:
     return config.load(args.config)
 
 
+def _sending_settings(args: argparse.Namespace) -> Settings:
+    """Settings for a command that sends mail: its templates must render, or it stops here."""
+    from escalator.render import check_templates
+
+    settings = _settings(args)
+    check_templates(settings.templates.dir or None)
+    return settings
+
+
 def _database(settings: Settings) -> Database:
     db = Database(settings.database.url)
     db.check_current()
@@ -46,7 +55,7 @@ def cmd_init_db(args: argparse.Namespace) -> int:
 def cmd_poll(args: argparse.Namespace) -> int:
     from mailer.poll import poll_once
 
-    settings = _settings(args)
+    settings = _sending_settings(args)
     db = _database(settings)
     stats = poll_once(settings.imap, intake_handler(db, settings))
     sent = tick_delivery(db, settings)
@@ -63,7 +72,7 @@ def tick_delivery(db: Database, settings: Settings) -> int:
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = _sending_settings(args)
     now = _instant(args.at) if args.at else utcnow()
     db = _database(settings)
     stats = tick(db, settings, now, smtp_factory(settings))
@@ -136,7 +145,7 @@ def _esc_number(text: str) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from escalator.runner import run
 
-    settings = _settings(args)
+    settings = _sending_settings(args)
     db = _database(settings)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -1,6 +1,6 @@
 """The periodic jobs, in the one order `run` and `tick` both use, and the intake handler.
 
-    tick(now):  sweep (SLA breaches) -> deliver (the outbox)
+    tick(now):  sweep (SLA breaches) -> digests (daily, per person) -> deliver (the outbox)
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from escalator.db import Database
 from escalator.service.delivery import DeliveryStats, deliver
+from escalator.service.digest import digest_sweep
 from escalator.service.intake import handle_message
 from escalator.service.sweep import sweep
 from escalator.settings import Settings
@@ -31,6 +32,7 @@ def utcnow() -> datetime:
 class TickStats:
     notices: int
     delivery: DeliveryStats
+    digests: int = 0
 
 
 def smtp_factory(settings: Settings) -> Callable[[], MailSender]:
@@ -40,7 +42,8 @@ def smtp_factory(settings: Settings) -> Callable[[], MailSender]:
 def tick(db: Database, settings: Settings, now: datetime,
          sender_factory: Callable[[], MailSender]) -> TickStats:
     notices = sweep(db, settings, now)
-    return TickStats(notices, deliver(db, settings, sender_factory))
+    digests = digest_sweep(db, settings, now)
+    return TickStats(notices, deliver(db, settings, sender_factory), digests)
 
 
 def intake_handler(db: Database, settings: Settings,

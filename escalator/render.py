@@ -1,15 +1,36 @@
-"""Jinja2 rendering of every email: a subject, a text part and an autoescaped HTML part."""
+"""Jinja2 rendering of every email: a subject, a text part and an autoescaped HTML part.
+
+A team may point `[templates] dir` at its own copies: a file there wins over the packaged
+one of the same name, anything it lacks falls back. `check_templates` renders every kind
+with a sample context at start-up, so a broken copy is a one-line error naming the file,
+not a failure at send time.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+    UndefinedError,
+    select_autoescape,
+)
+
+from escalator.errors import ConfigError
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
+PARTS = ("subject.txt", "txt", "html")
+# the kinds this module can render with a sample context; review_* belong to issue 7
+KINDS = ("ack", "rejection", "new", "warning", "breach", "recap", "confirmation", "digest")
 
 
 @dataclass(frozen=True)
@@ -21,30 +42,151 @@ class Rendered:
 
 @lru_cache(maxsize=8)
 def environment(directory: str = str(TEMPLATES)) -> Environment:
+    """One cached environment per templates directory (the team's first, ours behind it)."""
+    search = [directory] if directory == str(TEMPLATES) else [directory, str(TEMPLATES)]
     env = Environment(
-        loader=FileSystemLoader([directory, str(TEMPLATES)]),
+        loader=FileSystemLoader(search),
         autoescape=select_autoescape(enabled_extensions=("html",), default=False),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["when"] = _when
+    env.filters["when"] = when
+    env.filters["ago"] = ago
+    env.filters["percent"] = lambda f: f"{round(float(f) * 100)}%"
     return env
 
 
-def _when(value: Any) -> str:
+def when(value: Any) -> str:
     """A UTC time as people read it in an email: 2026-11-26 14:05 UTC."""
     if value is None:
         return "—"
-    return str(value.strftime("%Y-%m-%d %H:%M UTC"))
+    return str(value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def ago(value: Any, now: datetime) -> str:
+    """How long before `now` (or after, for a future time), in the largest sensible unit."""
+    if value is None:
+        return "—"
+    delta: timedelta = now - value
+    future = delta < timedelta(0)
+    seconds = abs(int(delta.total_seconds()))
+    if seconds < 3600:
+        text = f"{max(seconds // 60, 1)} min"
+    elif seconds < 2 * 86400:
+        text = f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    else:
+        text = f"{seconds // 86400} days"
+    return f"in {text}" if future else f"{text} ago"
 
 
 def render(kind: str, context: dict[str, Any], directory: str | None = None) -> Rendered:
     env = environment(directory or str(TEMPLATES))
     subject = env.get_template(f"{kind}.subject.txt").render(context)
     return Rendered(
-        subject=" ".join(subject.split()),
+        subject=" ".join(subject.split()),  # a template's line breaks never reach the header
         text=env.get_template(f"{kind}.txt").render(context),
         html=env.get_template(f"{kind}.html").render(context),
     )
+
+
+def check_templates(directory: str | None = None) -> None:
+    """Raise ConfigError naming the first file that does not parse or render.
+
+    Every kind in KINDS is rendered with `sample_context(kind)`; any other template in
+    either directory (review_request, say, or a team's extra partials) is parsed.
+    """
+    folder = directory or str(TEMPLATES)
+    if not Path(folder).is_dir():
+        raise ConfigError(f"[templates] dir: {folder}: not a directory")
+    env = environment(folder)
+    for name in sorted(set(env.list_templates())):
+        try:
+            env.get_template(name)
+        except TemplateSyntaxError as e:
+            raise ConfigError(_where(e, folder, name) + f": {e.message}") from None
+    for kind in KINDS:
+        for part in PARTS:
+            name = f"{kind}.{part}"
+            try:
+                env.get_template(name).render(sample_context(kind))
+            except UndefinedError as e:
+                raise ConfigError(f"{_path(folder, name)}: {e.message}") from None
+            except TemplateError as e:
+                raise ConfigError(f"{_path(folder, name)}: {e.message or type(e).__name__}"
+                                  ) from None
+
+
+def _path(folder: str, name: str) -> str:
+    """The file a template name was loaded from: the team's copy, else ours."""
+    own = Path(folder) / name
+    return str(own if own.exists() else TEMPLATES / name)
+
+
+def _where(e: TemplateSyntaxError, folder: str, name: str) -> str:
+    path = e.filename or _path(folder, name)
+    return f"{path}:{e.lineno}" if e.lineno else path
+
+
+def sample_context(kind: str) -> dict[str, Any]:
+    """A context with every variable the callers pass for `kind`, user text included."""
+    now = datetime(2026, 11, 26, 14, 5, tzinfo=UTC)
+    esc = sample_escalation(now)
+    events = [
+        {"at": now - timedelta(hours=5), "kind": "opened", "actor": "carla.csm@example.com",
+         "detail": "severity 2, first rung director"},
+        {"at": now - timedelta(hours=1), "kind": "breach", "actor": "escalator",
+         "detail": "response target missed: vp notified (vera.vp@example.com)"},
+        {"at": now, "kind": "status", "actor": "vera.vp@example.com",
+         "detail": "status open → working"},
+    ]
+    failures = [{"at": now - timedelta(minutes=30), "kind": "delivery", "actor": "escalator",
+                 "detail": "gone@example.com refused: 550 5.1.1 no such user"}]
+    base: dict[str, Any] = {"mailbox": "escalations@example.com", "now": now, "esc": esc,
+                            "events": events, "failures": []}
+    problems = ["Severity: 7 — not a severity; use 1–4"]
+    breach = SimpleNamespace(target="response", due_at=now - timedelta(hours=1), rung="vp",
+                             number=1)
+    specific: dict[str, dict[str, Any]] = {
+        "ack": {"intake": None, "notes": ["Risk Level: 'Urgent' is not High, Medium or Low"],
+                "account": SimpleNamespace(name="Initech <Ltd>", typed="initech", created=False)},
+        "rejection": {"envelope": SimpleNamespace(subject="Help <b>please</b>"),
+                      "problems": ["Account: not found (subject 'Escalation: <Account> – …')"]},
+        "new": {},
+        "warning": {"warning": SimpleNamespace(target="response", fraction=0.75,
+                                               due_at=now + timedelta(hours=1)),
+                    "rung": "director"},
+        "breach": {"breach": breach, "previous_rung": "director",
+                   "next_at": now + timedelta(hours=4)},
+        "recap": {"changes": ["status open → working", "note: calling their CTO"],
+                  "actor": "vera.vp@example.com", "problems": problems, "failures": failures},
+        "confirmation": {"changes": [], "actor": "vera.vp@example.com", "problems": problems},
+        "digest": {"person": "dan.director@example.com", "day": now.date(),
+                   "timezone": "UTC", "breached": [esc], "due_soon": [],
+                   "open": [esc, sample_escalation(now, number=8, account="Globex")]},
+    }
+    if kind == "digest":
+        base.pop("esc")
+    return {**base, **specific.get(kind, {})}
+
+
+def sample_escalation(now: datetime, number: int = 7, account: str = "Initech <Ltd>"
+                      ) -> dict[str, Any]:
+    """The shape of escalation_view(json=False), with markup typed by a user."""
+    return {
+        "id": f"ESC-{number}", "account": account,
+        "summary": "Recurring feature complaints <script>alert(1)</script>",
+        "issue": "Recurring feature complaints + risk of churn", "severity": 2,
+        "risk_level": "High", "type": "Churn Risk", "category": "Product", "status": "working",
+        "csm": "carla.csm@example.com", "owner": "dan.director@example.com", "rung": "vp",
+        "stakeholders": ["carla.csm@example.com", "dan.director@example.com"],
+        "actions_taken": ["Attempted de-escalation on 11/20", "Offered training"],
+        "ask": ["Executive outreach"], "links": ["https://calls.example.com/r/77"],
+        "steps": ["Call their CTO"], "timeline": "Ongoing since 11/02",
+        "call_recording": "https://calls.example.com/r/77",
+        "opened_at": now - timedelta(hours=5), "acknowledged_at": now,
+        "resolved_at": None, "response_due_at": now - timedelta(hours=1),
+        "resolution_due_at": now + timedelta(days=3),
+        "next_escalation_at": now + timedelta(days=3),
+    }

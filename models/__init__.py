@@ -2,6 +2,7 @@
 
 from models.account import Account, AccountAlias, EscalationAccount
 from models.base import Base
+from models.digest import DigestSent
 from models.escalation import Escalation
 from models.event import Event
 from models.inbound import Inbound
@@ -10,6 +11,6 @@ from models.outbox import OutboxMessage
 from models.review import Review
 
 __all__ = [
-    "Account", "AccountAlias", "Base", "Escalation", "EscalationAccount", "Event", "Inbound",
-    "Notice", "OutboxMessage", "Review",
+    "Account", "AccountAlias", "Base", "DigestSent", "Escalation", "EscalationAccount", "Event",
+    "Inbound", "Notice", "OutboxMessage", "Review",
 ]

@@ -1,9 +1,12 @@
 """Deliver the outbox: claim due rows, send over one connection per batch, mark after the 250.
 
-A claimed row is leased (status "sending", next_attempt_at = now + [smtp] lease_seconds): if the process
-dies after the server's 250 and before the mark, the lease runs out and the row is sent
-again, with the same Message-ID, once. Temporary failures back off exponentially; a
-permanent refusal is recorded per recipient and the accepted ones stay sent.
+A claimed row is leased (status "sending", next_attempt_at = now + [smtp] lease_seconds):
+if the process dies after the server's 250 and before the mark, the lease runs out and the
+row is sent again, with the same Message-ID, once. Temporary failures (4xx, no connection)
+back off exponentially, up to MAX_BACKOFF, and are never given up. A permanent refusal is
+recorded per recipient, on the row and as a "delivery" event on the escalation (`show`,
+the owner's next recap); the accepted recipients stay sent, and recipients refused with
+4xx while others took the message get a copy of their own, retried later.
 """
 
 from __future__ import annotations
@@ -14,16 +17,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
 
 from escalator.db import Database, is_postgres
+from escalator.service import events
 from escalator.settings import Settings
 from mailer.errors import PermanentDeliveryError, TemporaryDeliveryError
 from mailer.message import build_message
 from mailer.smtp import MailSender
-from models import OutboxMessage
+from models import Escalation, OutboxMessage
 
 log = logging.getLogger(__name__)
-MAX_BACKOFF = timedelta(hours=1)
+MAX_BACKOFF = timedelta(minutes=15)  # SMTP back after an outage: mail flows within 15 min
 BATCH = 100
 
 
@@ -85,12 +90,17 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
         return
     try:
         for row in rows:
-            msg = build_message(
-                from_addr=settings.smtp.from_address, to=row.to_addrs, cc=row.cc_addrs,
-                subject=row.subject, text=row.text_body, html=row.html_body,
-                message_id=row.message_id, in_reply_to=row.in_reply_to,
-                references=row.references, reply_to=settings.smtp.from_address,
-            )
+            try:
+                msg = build_message(
+                    from_addr=settings.smtp.from_address, to=row.to_addrs, cc=row.cc_addrs,
+                    subject=row.subject, text=row.text_body, html=row.html_body,
+                    message_id=row.message_id, in_reply_to=row.in_reply_to,
+                    references=row.references, reply_to=settings.smtp.from_address,
+                )
+            except ValueError as e:  # an address that does not parse: no retry will help
+                _mark(db, row.id, clock(), permanent=f"not sent: {e}")
+                stats.failed += 1
+                continue
             try:
                 result = sender.send(msg, [*row.to_addrs, *row.cc_addrs])
             except TemporaryDeliveryError as e:
@@ -124,7 +134,38 @@ def _mark(db: Database, row_id: int, now: datetime, *, temporary: str | None = N
             row.last_error = permanent[:2000]
             row.refused = {a: permanent[:500] for a in [*row.to_addrs, *row.cc_addrs]}
             log.error("outbox %s refused: %s", row.message_id, permanent)
+            _record(session, row, now, row.refused)
         else:
             row.status = "sent"
             row.sent_at = now
             row.refused = refused or {}
+            later = [a for a, reply in row.refused.items() if reply.startswith("4")]
+            if later:
+                session.add(_retry_copy(row, later, now))
+            _record(session, row, now, {a: r for a, r in row.refused.items() if a not in later})
+
+
+def _record(session: Session, row: OutboxMessage, now: datetime,
+            refused: dict[str, str]) -> None:
+    """A permanent refusal goes on the escalation's trail: `show` and the owner's recap."""
+    if not refused or row.escalation_id is None:
+        return
+    esc = session.get(Escalation, row.escalation_id)
+    if esc is None:
+        return
+    for address, reply in refused.items():
+        events.add(session, esc, now, "delivery", "escalator",
+                   f"{row.kind} email to {address} not delivered: {reply}")
+
+
+def _retry_copy(row: OutboxMessage, addresses: list[str], now: datetime) -> OutboxMessage:
+    """The same email for recipients refused with 4xx while others took it: retried alone,
+    under a Message-ID of its own (the unique key), threaded like the original."""
+    local, _, domain = row.message_id.strip("<>").partition("@")
+    return OutboxMessage(
+        escalation_id=row.escalation_id, kind=row.kind, to_addrs=addresses, cc_addrs=[],
+        subject=row.subject, text_body=row.text_body, html_body=row.html_body,
+        message_id=f"{local}.r{row.attempts}@{domain}", in_reply_to=row.in_reply_to,
+        references=list(row.references), status="pending", attempts=1,
+        next_attempt_at=now + timedelta(seconds=30), created_at=row.created_at, refused={},
+    )

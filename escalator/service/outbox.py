@@ -1,4 +1,11 @@
-"""Render an email into an outbox row: recipients, Message-ID, threading headers, [ESC-N]."""
+"""Render an email into an outbox row: recipients, Message-ID, threading headers, [ESC-N].
+
+Every email about an escalation gets the same context: `esc` (its view), `events` (the
+last EVENTS of its trail), `failures` (undelivered mail, only in the owner's recap), `now`
+and `mailbox`, plus what the caller passes. It replies to the escalation's first email
+(the acknowledgement) and references the CSM's original and that first email, so every
+client shows one conversation.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +14,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalator.render import render
 from escalator.service.recipients import dedupe, mailbox
 from escalator.service.views import escalation_view
 from escalator.settings import Settings
-from models import Escalation, OutboxMessage
+from models import Escalation, Event, OutboxMessage
+
+EVENTS = 5  # the last events a recap, breach or warning shows
+FAILURE_KINDS = ("delivery", "bounce")  # events the owner hears about in the next recap
 
 
 def message_domain(settings: Settings) -> str:
@@ -38,18 +49,42 @@ def enqueue(
     context: dict[str, Any] | None = None,
     in_reply_to: str | None = None,
 ) -> OutboxMessage | None:
-    """Write one rendered email to the outbox; None when nobody is left to receive it."""
+    """Write one rendered email to the outbox; None when nobody is left to receive it.
+
+    A recap goes To the owner (who must act) and Cc everyone else (informed); when the
+    escalation has undelivered mail the owner has not heard of, the owner's copy is a
+    row of its own that lists it. The first row written is returned.
+    """
     to_list = dedupe(to, mailbox(settings))
     cc_list = dedupe(cc, mailbox(settings), to_list)
     if not to_list:
         to_list, cc_list = cc_list, []
     if not to_list:
         return None
-    ctx: dict[str, Any] = {"mailbox": settings.smtp.from_address, "now": now}
+    ctx: dict[str, Any] = {"mailbox": settings.smtp.from_address, "now": now,
+                           "events": [], "failures": []}
     if esc is not None:
         ctx["esc"] = escalation_view(esc, json=False)
+        ctx["events"] = _last_events(session, esc)
     ctx.update(context or {})
-    rendered = render(kind, ctx)
+    owner = esc.owner.lower() if esc is not None else ""
+    if kind != "recap" or esc is None or owner not in (*to_list, *cc_list):
+        return _row(session, settings, kind, now, to_list, cc_list, esc, ctx, in_reply_to)
+    others = [a for a in (*to_list, *cc_list) if a != owner]
+    failures = _unreported_failures(session, esc)
+    if not failures:
+        return _row(session, settings, kind, now, [owner], others, esc, ctx, in_reply_to)
+    first = _row(session, settings, kind, now, [owner], [], esc,
+                 {**ctx, "failures": failures}, in_reply_to)
+    if others:
+        _row(session, settings, kind, now, others, [], esc, ctx, in_reply_to)
+    return first
+
+
+def _row(session: Session, settings: Settings, kind: str, now: datetime, to_list: list[str],
+         cc_list: list[str], esc: Escalation | None, ctx: dict[str, Any],
+         in_reply_to: str | None) -> OutboxMessage:
+    rendered = render(kind, ctx, settings.templates.dir or None)
     message_id = new_message_id(settings, esc, kind)
     references: list[str] = []
     if esc is not None:
@@ -76,3 +111,24 @@ def enqueue(
     )
     session.add(row)
     return row
+
+
+def _last_events(session: Session, esc: Escalation) -> list[dict[str, Any]]:
+    rows = session.scalars(select(Event).where(Event.escalation_id == esc.id)
+                           .order_by(Event.id.desc()).limit(EVENTS))
+    return [_event(e) for e in reversed(list(rows))]
+
+
+def _event(e: Event) -> dict[str, Any]:
+    return {"at": e.at, "kind": e.kind, "actor": e.actor, "detail": e.detail}
+
+
+def _unreported_failures(session: Session, esc: Escalation) -> list[dict[str, Any]]:
+    """Delivery failures and bounces since the owner's last recap; marks them reported."""
+    seen = int((esc.extra or {}).get("failures_reported", 0))
+    rows = list(session.scalars(
+        select(Event).where(Event.escalation_id == esc.id, Event.kind.in_(FAILURE_KINDS),
+                            Event.id > seen).order_by(Event.id)))
+    if rows:
+        esc.extra = {**(esc.extra or {}), "failures_reported": rows[-1].id}  # a new dict: saved
+    return [_event(e) for e in rows]

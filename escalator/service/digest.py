@@ -1,0 +1,106 @@
+"""The daily digest: which people get one now, and what is in it.
+
+Once the configured local time has passed on a day ([digest] at, timezone), each person
+with open escalations (owner, CSM or stakeholder) gets one email listing them, the
+breached ones first. A row per (person, local day) with a unique key, committed with the
+outbox row, makes it once a day however many instances tick; after downtime the digest
+goes out at the first tick of the day past that time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from escalator.db import Database
+from escalator.service.outbox import enqueue
+from escalator.service.recipients import mailbox
+from escalator.service.views import escalation_view
+from escalator.settings import Settings
+from models import DigestSent, Escalation
+
+log = logging.getLogger(__name__)
+DUE_SOON = timedelta(days=1)
+
+
+def digest_day(settings: Settings, now: datetime) -> str | None:
+    """The local day ("2026-11-26") whose digest is due at `now`; None before the time."""
+    if settings.digest is None:
+        return None
+    local = now.astimezone(ZoneInfo(settings.digest.timezone))
+    hour, minute = (int(part) for part in settings.digest.at.split(":"))
+    if local.time() < time(hour, minute):
+        return None
+    return local.date().isoformat()
+
+
+def digest_sweep(db: Database, settings: Settings, now: datetime) -> int:
+    """Queue today's digest for everyone who has not had it; return how many were queued."""
+    day = digest_day(settings, now)
+    if day is None:
+        return 0
+    with db.transaction() as session:
+        done = set(session.scalars(select(DigestSent.address).where(DigestSent.day == day)))
+        open_rows = list(session.scalars(
+            select(Escalation).where(Escalation.status != "done").order_by(Escalation.id)))
+        people = _people(open_rows, settings, done)
+    queued = 0
+    for person, ids in people.items():
+        try:
+            with db.transaction() as session:
+                session.add(DigestSent(address=person, day=day, sent_at=now))
+                session.flush()  # the unique key: another instance got here first
+                rows = list(session.scalars(select(Escalation).where(Escalation.id.in_(ids))
+                                            .order_by(Escalation.severity, Escalation.id)))
+                enqueue(session, settings, kind="digest", now=now, to=[person],
+                        context=digest_context(person, day, rows, settings, now))
+                queued += 1
+        except IntegrityError:
+            log.info("digest %s for %s already queued by another instance", day, person)
+    return queued
+
+
+def _people(rows: list[Escalation], settings: Settings, done: set[str]) -> dict[str, list[int]]:
+    """Each person (lower-cased) and the ids of the open escalations they are part of."""
+    skip = {*mailbox(settings), *done}
+    people: dict[str, list[int]] = defaultdict(list)
+    for esc in rows:
+        for address in dict.fromkeys(a.lower() for a in (esc.owner, esc.csm, *esc.stakeholders)):
+            if address and address not in skip:
+                people[address].append(esc.id)
+    return people
+
+
+def digest_context(person: str, day: str, rows: list[Escalation], settings: Settings,
+                   now: datetime) -> dict[str, Any]:
+    views = [escalation_view(e, json=False) for e in rows]
+    breached = [v for e, v in zip(rows, views, strict=True) if _breached(e, now)]
+    soon = [v for e, v in zip(rows, views, strict=True)
+            if not _breached(e, now) and _due_soon(e, now)]
+    zone = settings.digest.timezone if settings.digest else "UTC"
+    return {"person": person, "day": day, "timezone": zone, "open": views,
+            "breached": breached, "due_soon": soon}
+
+
+def _breached(esc: Escalation, now: datetime) -> bool:
+    if esc.response_breaches or esc.resolution_breaches:
+        return True
+    if esc.status == "waiting":
+        return False
+    late_response = esc.acknowledged_at is None and esc.response_due_at <= now
+    return late_response or esc.resolution_due_at <= now
+
+
+def _due_soon(esc: Escalation, now: datetime) -> bool:
+    if esc.status == "waiting":
+        return False
+    deadlines = [esc.resolution_due_at]
+    if esc.acknowledged_at is None:
+        deadlines.append(esc.response_due_at)
+    return any(now < d <= now + DUE_SOON for d in deadlines)
