@@ -290,7 +290,7 @@ def _severities(r: _Reader, table: Mapping[str, Any],
             raise r.fail(where, "unknown severity (use 1, 2, 3 or 4)")
         if not isinstance(sub, dict):
             raise r.fail(where, "must be a table")
-        r.check_keys(sub, where, {"response", "resolution", "first_rung", "calendar"})
+        r.check_keys(sub, where, {"response", "resolution", "first_rung", "calendar", "inform"})
         base = result[int(key)]
         values: dict[str, Any] = {}
         for dkey in ("response", "resolution"):
@@ -302,6 +302,11 @@ def _severities(r: _Reader, table: Mapping[str, Any],
                 raise r.fail(f"{where} first_rung",
                              f"'{rung}' is not a rung (use {', '.join(RUNGS)})")
             values["first_rung"] = rung
+        if "inform" in sub:
+            inform = sub["inform"]
+            if not isinstance(inform, list) or not all(x in RUNGS for x in inform):
+                raise r.fail(f"{where} inform", f"must be a list of rungs ({', '.join(RUNGS)})")
+            values["inform"] = tuple(inform)
         if "calendar" in sub:
             name = sub["calendar"]
             if name not in calendars:

@@ -78,10 +78,11 @@ class SeverityPolicy:
     resolution: timedelta
     first_rung: str
     calendar: str | None = None
+    inform: tuple[str, ...] = ()  # rungs copied on the new-escalation notice
 
 
 DEFAULT_SEVERITIES: dict[int, SeverityPolicy] = {
-    1: SeverityPolicy(timedelta(hours=1), timedelta(days=1), "vp"),
+    1: SeverityPolicy(timedelta(hours=1), timedelta(days=1), "vp", inform=("executive",)),
     2: SeverityPolicy(timedelta(hours=4), timedelta(days=3), "director"),
     3: SeverityPolicy(timedelta(hours=24), timedelta(days=10), "manager"),
     4: SeverityPolicy(timedelta(hours=48), timedelta(days=30), "csm"),

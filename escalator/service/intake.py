@@ -89,15 +89,15 @@ def apply(
         inbound.outcome, inbound.escalation_id = "intake", esc.id
         return Outcome.PROCESSED
     if isinstance(result, Reply):
-        esc = session.get(Escalation, result.escalation_id)
-        if esc is None:
+        target = session.get(Escalation, result.escalation_id)
+        if target is None:
             inbound.outcome, inbound.reason = "rejected", f"ESC-{result.escalation_id} not found"
             _reject(session, settings, result.envelope, now, [parser.result.Problem(
                 f"ESC-{result.escalation_id}", "no such escalation; check the number in the subject",
             )])
             return Outcome.FAILED
-        inbound.outcome, inbound.escalation_id = "reply", esc.id
-        apply_reply(session, settings, esc, result, now)
+        inbound.outcome, inbound.escalation_id = "reply", target.id
+        apply_reply(session, settings, target, result, now)
         return Outcome.PROCESSED
     if isinstance(result, Rejection):
         inbound.outcome = "rejected"
@@ -141,7 +141,11 @@ def open_escalation(session: Session, settings: Settings, intake: Intake,
     esc.owner = owner
     colleagues = [a for a in (*env.to, *env.cc) if _internal(a, settings)]
     contacts = category_contacts(settings, esc.category)
-    add_stakeholders(esc, settings, [csm, owner, *first, *colleagues, *contacts])
+    # seed 002: a critical escalation goes to the VP with the executive informed
+    informed_rungs = [a for rung in settings.severities[severity].inform
+                      for a in rung_addresses(settings, esc, rung)]
+    add_stakeholders(esc, settings, [csm, owner, *first, *colleagues, *contacts,
+                                     *informed_rungs])
     reschedule(esc, settings, now)
     session.add(Notice(escalation_id=esc.id, target="new", rung=targets.first_rung,
                        due_at=now, sent_at=now))
@@ -154,14 +158,14 @@ def open_escalation(session: Session, settings: Settings, intake: Intake,
     assert ack is not None
     esc.thread_root = ack.message_id
     notified = enqueue(session, settings, kind="new", now=now, to=dedupe(first, [csm]),
-                       cc=contacts, esc=esc)
+                       cc=[*contacts, *informed_rungs], esc=esc)
     if notified is not None:
         events.add(session, esc, now, "notified", "escalator",
                    f"{targets.first_rung}: {', '.join(notified.to_addrs)}")
     elif targets.first_rung != "csm":
         events.add(session, esc, now, "notified", "escalator",
                    f"{targets.first_rung}: no address configured in [ladder]")
-    informed = dedupe(colleagues, [csm], first, contacts)
+    informed = dedupe(colleagues, [csm], first, contacts, informed_rungs)
     if informed:
         enqueue(session, settings, kind="recap", now=now, to=informed, esc=esc,
                 context={"changes": ["opened"], "actor": csm, "problems": []})
