@@ -71,11 +71,12 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
 
 def _wake_at_next_deadline(db: Database, scheduler: BackgroundScheduler, job: object) -> None:
     with db.transaction() as session:
-        nearest = session.scalar(select(func.min(Escalation.next_escalation_at)))
-    if nearest is None:
+        times = [session.scalar(select(func.min(column))) for column in
+                 (Escalation.next_escalation_at, Escalation.next_warning_at)]
+    present = [t for t in times if t is not None]
+    if not present:
         return
-    if nearest.tzinfo is None:
-        nearest = nearest.replace(tzinfo=UTC)
+    nearest = min(t.replace(tzinfo=UTC) if t.tzinfo is None else t for t in present)
     if nearest - utcnow() < timedelta(seconds=SWEEP_SECONDS):
         scheduler.add_job(job, "date", run_date=max(nearest, utcnow()), id="deadline",
                           replace_existing=True)

@@ -92,8 +92,7 @@ def climb(session: Session, settings: Settings, esc: Escalation, now: datetime) 
         if row is not None:
             notified.extend([*row.to_addrs, *row.cc_addrs])
     warned = _warn(session, settings, esc, now)
-    reschedule(esc, settings, now)
-    session.flush()  # the unique notice key speaks here, inside the transaction
+    reschedule(esc, settings, now)  # the unique notice key speaks at commit at the latest
     if breaches:
         changes = [f"{b.target} target missed: {b.rung} notified" for b in breaches]
         enqueue(session, settings, kind="recap", now=now,
