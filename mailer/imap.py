@@ -162,9 +162,21 @@ class Mailbox:
 
     def move(self, uids: Sequence[int], folder: str) -> None:
         """Move to `folder`: MOVE, else COPY + \\Deleted + (UID) EXPUNGE. Copy comes first."""
+        uids = list(uids)
+        for _ in range(3):
+            try:
+                return self._move(uids, folder)
+            except MailboxError as e:
+                if "EXPUNGEISSUED" not in str(e):
+                    raise
+            # another instance moved some of them meanwhile (RFC 5530): move what is left
+            still_here = set(self.undeleted_uids())
+            uids = [uid for uid in uids if uid in still_here]
+        self._move(uids, folder)
+
+    def _move(self, uids: list[int], folder: str) -> None:
         if not uids:
             return
-        uids = list(uids)
         with _imap_errors(f"{self.where}: move {len(uids)} to {folder}"):
             if self.client.has_capability("MOVE"):
                 self.client.move(uids, folder)
