@@ -82,11 +82,11 @@ def cmd_tick(args: argparse.Namespace) -> int:
     return 0
 
 
-def _instant(text: str) -> datetime:
+def _instant(text: str, option: str = "--at") -> datetime:
     try:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise EscalatorError(f"--at: '{text}' is not an ISO 8601 time "
+        raise EscalatorError(f"{option}: '{text}' is not an ISO 8601 time "
                              "(e.g. 2026-11-26T14:00:00Z)") from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
@@ -140,6 +140,25 @@ def _esc_number(text: str) -> int:
     if not digits.isdigit():
         raise EscalatorError(f"'{text}' is not an escalation id (e.g. ESC-12)")
     return int(digits)
+
+
+def cmd_ignored(args: argparse.Namespace) -> int:
+    from escalator.service.ignored import ignored_messages
+
+    settings = _settings(args)
+    since = _instant(args.since, "--since") if args.since else None
+    db = _database(settings)
+    with db.transaction() as session:
+        rows = ignored_messages(session, since)
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    for r in rows:
+        print(f"{r['received_at']}  {r['outcome']:<8} {r['sender'] or '(no sender)'}: "
+              f"{r['reason']}  [{r['subject'][:60]}]")
+    if not rows:
+        print("no ignored messages")
+    return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -223,6 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("show", cmd_show, "one escalation with its history")
     p.add_argument("id", help="ESC-N")
     p.add_argument("--json", action="store_true")
+    p = add("ignored", cmd_ignored, "received messages that changed nothing, with the reason")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--since", help="ISO 8601 instant (default: all)")
     accounts = sub.add_parser("accounts", help="the account directory").add_subparsers(
         dest="accounts_command", required=True)
     p = accounts.add_parser("import", help="upsert the account directory from a CSV file")

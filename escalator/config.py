@@ -27,6 +27,7 @@ from escalator.settings import (
     ReviewSettings,
     SeverityPolicy,
     Settings,
+    SmtpIntakeSettings,
     SmtpSettings,
     TemplateSettings,
     WebSettings,
@@ -38,7 +39,7 @@ _LADDER_KEYS = ("manager", "director", "vp", "executive")
 _TOP_TABLES = {
     "database", "imap", "smtp", "organization", "ladder", "severity", "risk_levels",
     "teams", "categories", "intake", "calendars", "warnings", "templates", "digest",
-    "web", "review",
+    "web", "review", "smtp_intake",
 }
 
 
@@ -130,6 +131,8 @@ def from_dict(data: Mapping[str, Any], name: str = "<config>",
     database: DatabaseSettings = r.dataclass_table(data, "database", DatabaseSettings)
     imap: ImapSettings = r.dataclass_table(data, "imap", ImapSettings)
     smtp: SmtpSettings = r.dataclass_table(data, "smtp", SmtpSettings)
+    smtp_intake: SmtpIntakeSettings = r.dataclass_table(data, "smtp_intake",
+                                                        SmtpIntakeSettings)
     if env.get("ESCALATOR_IMAP_PASSWORD"):
         imap = replace(imap, password=env["ESCALATOR_IMAP_PASSWORD"])
     if env.get("ESCALATOR_IMAP_OAUTH2_TOKEN"):
@@ -186,7 +189,7 @@ def from_dict(data: Mapping[str, Any], name: str = "<config>",
         raise r.fail("[intake] default_severity", f"{default_sev} is not a severity (1-4)")
 
     return Settings(
-        path=name, database=database, imap=imap, smtp=smtp,
+        path=name, database=database, imap=imap, smtp=smtp, smtp_intake=smtp_intake,
         internal_domains=tuple(d.strip().lower() for d in domains),
         trusted_authserv_id=trusted, ladder=ladder, severities=severities,
         risk_levels=risk_levels, default_severity=default_sev, teams=teams,

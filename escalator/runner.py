@@ -1,4 +1,5 @@
-"""`escalator run`: the IMAP poller in a thread, the SLA sweep and the outbox on APScheduler.
+"""`escalator run`: the IMAP poller in a thread (and/or SMTP intake), the SLA sweep and the
+outbox on APScheduler.
 
 The sweep runs every SWEEP_SECONDS and, besides, wakes at the nearest deadline in the
 database, so a breach notice goes out within a second or two of its deadline.
@@ -8,7 +9,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
@@ -17,7 +20,11 @@ from escalator.db import Database
 from escalator.jobs import intake_handler, smtp_factory, tick, utcnow
 from escalator.service.delivery import deliver
 from escalator.settings import Settings
+from mailer.outcome import Outcome
 from models import Escalation
+
+if TYPE_CHECKING:
+    from mailer.smtp_intake import SmtpIntake
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 30
@@ -57,16 +64,48 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
             daemon=True,
         )
         poller.start()
-    else:
-        log.warning("[imap] host is not set: not polling a mailbox")
+    elif not settings.smtp_intake.host:
+        log.warning("[imap] host and [smtp_intake] host are not set: no intake")
+    intake = _smtp_intake(db, settings, scheduler, lambda: deliver(db, settings, senders))
     try:
         stop.wait()
     finally:
+        if intake is not None:
+            intake.stop()  # first: no message is taken that cannot be committed
         dashboard.shutdown()
         scheduler.shutdown(wait=True)
         if poller is not None:
             poller.join(timeout=30)
         db.dispose()
+
+
+def _smtp_intake(db: Database, settings: Settings, scheduler: BackgroundScheduler,
+                 deliver_outbox: Callable[[], object]) -> SmtpIntake | None:
+    """[smtp_intake] set: listen, feed the IMAP poller's handler, deliver the outbox at once."""
+    where = settings.smtp_intake
+    if not where.host:
+        return None
+    from mailer.smtp_intake import start_smtp_intake
+
+    handle = intake_handler(db, settings)
+
+    def deliver_now() -> None:
+        try:
+            deliver_outbox()
+        except Exception:  # the sweep delivers what is left
+            log.exception("delivery after SMTP intake failed")
+
+    def handle_and_deliver(raw: bytes, size: int) -> Outcome:
+        outcome = handle(raw, size)
+        # the acknowledgement goes out now, not at the next sweep; claims make overlaps safe
+        scheduler.add_job(deliver_now, id="deliver-intake", replace_existing=True,
+                          max_instances=2)
+        return outcome
+
+    intake = start_smtp_intake(where.host, where.port, handle_and_deliver,
+                               where.max_message_bytes)
+    log.info("SMTP intake listening on %s:%d", where.host, where.port)
+    return intake
 
 
 def _wake_at_next_deadline(db: Database, scheduler: BackgroundScheduler, job: object) -> None:

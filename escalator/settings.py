@@ -49,6 +49,15 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class SmtpIntakeSettings:
+    """Where `run` listens for mail delivered straight to it ("" = no SMTP intake)."""
+
+    host: str = ""
+    port: int = 2525
+    max_message_bytes: int = 25 * 1024 * 1024  # larger: 552 before the body is taken
+
+
+@dataclass(frozen=True)
 class TemplateSettings:
     dir: str = ""  # a team's own copies of templates/email/*; "" = the packaged ones
 
@@ -95,6 +104,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     imap: ImapSettings = field(default_factory=ImapSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    smtp_intake: SmtpIntakeSettings = field(default_factory=SmtpIntakeSettings)
     internal_domains: tuple[str, ...] = ("example.com",)
     trusted_authserv_id: str | None = None
     # rung name -> addresses; "csm" is always the escalation's own CSM
