@@ -114,7 +114,9 @@ def _row(session: Session, settings: Settings, kind: str, now: datetime, to_list
 
 
 def _last_events(session: Session, esc: Escalation) -> list[dict[str, Any]]:
-    rows = session.scalars(select(Event).where(Event.escalation_id == esc.id)
+    # delivery failures are the owner's business: their recap lists them apart
+    rows = session.scalars(select(Event).where(Event.escalation_id == esc.id,
+                                               Event.kind.not_in(FAILURE_KINDS))
                            .order_by(Event.id.desc()).limit(EVENTS))
     return [_event(e) for e in reversed(list(rows))]
 
