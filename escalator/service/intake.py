@@ -96,7 +96,13 @@ def apply(
                 f"ESC-{result.escalation_id}", "no such escalation; check the number in the subject",
             )])
             return Outcome.FAILED
-        inbound.outcome, inbound.escalation_id = "reply", target.id
+        inbound.escalation_id = target.id
+        if not (result.commands or result.problems or result.text.strip()):
+            # nothing above the quoted history: a quoted command is no command (no stakeholder
+            # added, no confirmation); listed by `escalator ignored`
+            inbound.outcome, inbound.reason = "ignored", "reply with no new text above the quote"
+            return Outcome.PROCESSED
+        inbound.outcome = "reply"
         apply_reply(session, settings, target, result, now)
         return Outcome.PROCESSED
     if isinstance(result, Rejection):
