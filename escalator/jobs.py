@@ -16,6 +16,7 @@ from escalator.db import Database
 from escalator.service.delivery import DeliveryStats, deliver
 from escalator.service.digest import digest_sweep
 from escalator.service.intake import handle_message
+from escalator.service.review import review_sweep
 from escalator.service.sweep import sweep
 from escalator.settings import Settings
 from mailer.outcome import Handler, Outcome
@@ -43,6 +44,7 @@ def tick(db: Database, settings: Settings, now: datetime,
          sender_factory: Callable[[], MailSender]) -> TickStats:
     notices = sweep(db, settings, now)
     digests = digest_sweep(db, settings, now)
+    review_sweep(db, settings, now)  # post-escalation review reminders
     return TickStats(notices, deliver(db, settings, sender_factory), digests)
 
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from escalator.service import events
+from escalator.service import events, review
 from escalator.service.outbox import enqueue
 from escalator.service.recipients import add_stakeholders, dedupe, rung_addresses
 from escalator.settings import Settings
@@ -25,13 +25,19 @@ def apply_reply(session: Session, settings: Settings, esc: Escalation, reply: Re
     add_stakeholders(esc, settings, [actor])
     changes: list[str] = []
     notified: list[str] = []
-    for command in reply.commands:
+    answers = review.read_answers(reply.text)  # not commands to the parser: read them here
+    before = esc.status
+    for command in review.without_answers(reply.commands, answers):
         change = _apply(session, settings, esc, command, actor, now, notified)
         if change:
             changes.append(change)
             events.add(session, esc, now, command.name, actor, change)
+    changes.extend(review.record(session, esc, answers, actor, now))
+    if before != "done" and esc.status == "done":
+        # CSM and owner hear of it in the review request: no recap of the same event
+        notified.extend(review.request(session, settings, esc, now, changes))
     reschedule(esc, settings, now)
-    problems = [str(p) for p in reply.problems]
+    problems = [str(p) for p in reply.problems] + list(answers.problems)
     if changes:
         enqueue(session, settings, kind="recap", now=now,
                 to=dedupe(esc.stakeholders, notified), esc=esc,
