@@ -4,14 +4,15 @@ signature, and the history below it (quoted reply or forwarded message).
 Recognised history starts, in every client's style and the corpora's languages:
 "On … wrote:" on one or several lines, "-----Original Message-----" and other dashed
 banners, Outlook's From/Sent/To/Subject block (also after a line of underscores),
-"Begin forwarded message:", and ">"-quoted lines. Signatures: "-- ", "__", "-Name",
-"Sent from my iPhone" and the like.
+"Begin forwarded message:", and ">"-quoted lines. Signatures: see parser.signature.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from parser import signature
 
 _INTRO = (
     r"on|am|le|el|il|op|den|dnia|w dniu|på|em|vào|no|il giorno|el día|d[ae]n|"
@@ -28,6 +29,14 @@ _INTRO_START = re.compile(rf"^\s*(?:{_INTRO})\s", re.I)
 _DATE_HINT = re.compile(r"\d{1,2}:\d{2}|\d{4}|\d{1,2}[./-]\d{1,2}[./-]\d{2}")
 _SHARED_LINE = re.compile(r"^(?P<before>.*?\S)\s*-*\s*(?P<header>\bOn\s.{5,200}\bwrote:)\s*$")
 _BANNER = re.compile(r"^\s*[-_=*]{2,}\s*[^-_=*\s][^\n]{1,60}?\s*[-_=*]{2,}\s*$")
+# What a history banner says ("-----Original Message-----", "---- Bob wrote ----"); any
+# other dashed title ("--- Enter Feedback Below ---") is the sender's own text.
+_BANNER_WORDS = re.compile(
+    r"original|forward|weitergeleitet|message|nachricht|meddelelse|meddelande|mensaje|"
+    r"mensagem|messaggio|bericht|wiadomo|zpráva|сообщение|viesti|üzenet|reply|antwort|"
+    r"réponse|respuesta|wrote|schrieb|skrev|écrit|escribió",
+    re.I,
+)
 _FORWARD_LINE = re.compile(
     r"^\s*(begin forwarded message|anfang der weitergeleiteten nachricht|début du message "
     r"réexpédié|inizio messaggio inoltrato|comienzo del mensaje reenviado|"
@@ -49,25 +58,8 @@ _HEADER_LINE = re.compile(
     r"\s*[*_]*\s*[:：]",
     re.I,
 )
-_UNDERSCORES = re.compile(r"^\s*_{8,}\s*$")
-_SIG_DASHES = re.compile(r"^(--\s*|__+\s*|-\w.*)$")
-_SENT_FROM = re.compile(
-    r"^\s*(sent from (my )?[\w .'’-]{1,40}|sent with [\w .]{1,30}|get outlook for \w+|"
-    r"sent via [\w .]{1,30}|von meinem [\w .]{1,30} gesendet|envoyé de mon [\w .]{1,30}|"
-    r"enviado desde mi [\w .]{1,30}|skickat från min [\w .]{1,30}|sendt fra min [\w .]{1,30}|"
-    r"verzonden vanaf mijn [\w .]{1,30}|wysłane z [\w .]{1,30})\s*\.?\s*$",
-    re.I,
-)
-_SIGN_OFF = re.compile(
-    r"^\s*(best|best wishes|thanks|thank you|many thanks|thanks again|regards|best regards|"
-    r"kind regards|warm regards|cheers|sincerely|br|mvh|kh|hilsen|venlig hilsen|"
-    r"med venlig hilsen|de bedste hilsner|vennlig hilsen|mvh\.|med vänliga hälsningar|"
-    r"vänliga hälsningar|hälsningar|mit freundlichen grüßen|freundliche grüße|viele grüße|"
-    r"beste grüße|lg|gruß|grüße|met vriendelijke groet|groeten|pozdrawiam|z poważaniem|"
-    r"z powazaniem|cordialement|bien à vous|saludos|un saludo|atentamente|cordiali saluti|"
-    r"saluti|/\w+)\s*[,.!]?\s*$",
-    re.I,
-)
+_SEPARATOR = re.compile(r"^\s*(?:_{8,}|-{8,})\s*$")  # Outlook's rule above a From: block
+
 _SHORT = 60
 
 
@@ -96,7 +88,10 @@ def _wrote_header(lines: list[str], i: int) -> int | None:
         part = lines[j].strip()
         if j > i and part.startswith(">") and not _WROTE.search(part):
             return None  # the quote began without a header
-        text = f"{text} {part.lstrip('> ')}".strip()
+        if text.endswith("=") and not part.startswith(">"):
+            text = text[:-1] + part  # a quoted-printable soft break left in ("w=" / "rote:")
+        else:
+            text = f"{text} {part.lstrip('> ')}".strip()
         if len(text) > 300:
             return None
         if _WROTE.search(part) or _WROTE.search(text):
@@ -132,6 +127,16 @@ def _quote_block_is_history(lines: list[str], i: int) -> bool:
     return True
 
 
+def _banner_says_history(line: str) -> bool:
+    return bool(_BANNER_WORDS.search(line) or _FORWARD_WORDS.search(line))
+
+
+def _above_header(lines: list[str], i: int) -> bool:
+    """A header block (From:/Sent:/To:) starts within the three lines below line i."""
+    nxt = next((k for k in range(i + 1, min(i + 4, len(lines))) if lines[k].strip()), None)
+    return nxt is not None and _header_block(lines, nxt)
+
+
 def _history_start(lines: list[str]) -> tuple[int, str] | None:
     seen_text = False
     for i, line in enumerate(lines):
@@ -140,12 +145,10 @@ def _history_start(lines: list[str]) -> tuple[int, str] | None:
             continue
         if _FORWARD_LINE.match(stripped):
             return i, "forward"
-        if _BANNER.match(stripped):
+        if _BANNER.match(stripped) and (_banner_says_history(stripped) or _above_header(lines, i)):
             return i, "forward" if _FORWARD_WORDS.search(stripped) else "reply"
-        if _UNDERSCORES.match(stripped):
-            nxt = next((k for k in range(i + 1, min(i + 4, len(lines))) if lines[k].strip()), None)
-            if nxt is not None and _header_block(lines, nxt):
-                return i, "reply"
+        if _SEPARATOR.match(stripped) and _above_header(lines, i):
+            return i, "reply"
         if _header_block(lines, i):
             if seen_text:
                 return i, "reply"
@@ -156,27 +159,6 @@ def _history_start(lines: list[str]) -> tuple[int, str] | None:
         elif _wrote_header(lines, i) is not None:
             return i, "reply"
         seen_text = True
-    return None
-
-
-def _signature_start(lines: list[str]) -> int | None:
-    """Where the signature begins: "-- ", "__", "-Name", "Sent from my …", or a sign-off
-    ("Regards," "Med venlig hilsen") followed only by a few short lines."""
-    content = [i for i, line in enumerate(lines) if line.strip()]
-    for n, i in enumerate(content):
-        line = lines[i]
-        after_blank = i == 0 or not lines[i - 1].strip()
-        if line.rstrip() in ("--", "-- ", "—") or _SENT_FROM.match(line):
-            return i
-        if after_blank and _SIG_DASHES.match(line.rstrip()) and not line.startswith("- "):
-            return i
-        tail = content[n + 1 :]
-        if (
-            _SIGN_OFF.match(line)
-            and len(tail) <= 4
-            and all(len(lines[k].strip()) <= _SHORT for k in tail)
-        ):
-            return i
     return None
 
 
@@ -215,8 +197,9 @@ def _header_like(line: str) -> bool:
     return bool(_HEADER_LINE.match(line) or _WROTE.search(line) or _BANNER.match(line))
 
 
-def split(text: str) -> Split:
-    """The new text above the history, without its signature."""
+def split(text: str, sender: str = "") -> Split:
+    """The new text above the history, without its signature. `sender` ("Name <address>",
+    a name or an address) lets a signature that opens with the sender's name be found."""
     lines = _unshare(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     start = _history_start(lines)
     kind = ""
@@ -234,12 +217,17 @@ def split(text: str) -> Split:
             lines = lines + gap + [t for t in tail if t.strip()] if lines else tail
     history = "\n".join(history_lines).strip("\n")
     reply = "\n".join(lines).strip()
-    sig = _signature_start(lines)
-    signature = ""
-    if sig is not None and any(line.strip() for line in lines[:sig]):
-        signature = "\n".join(lines[sig:]).strip()
+    sig = signature.start(lines, sender)
+    found = ""
+    # a text that is only a signature ("--" and a name below a bottom quote) says nothing new
+    if sig is not None and (
+        any(line.strip() for line in lines[:sig]) or signature.is_delimiter(lines[sig])
+    ):
+        found = "\n".join(lines[sig:]).strip()
         lines = lines[:sig]
-    return Split("\n".join(lines).strip(), signature, history, kind, reply)
+    # trailing blanks carry nothing and make the same text compare unequal
+    new = "\n".join(line.rstrip() for line in lines).strip()
+    return Split(new, found, history, kind, reply)
 
 
 def unquote(text: str) -> str:

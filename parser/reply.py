@@ -3,6 +3,8 @@ signature) and the commands in it."""
 
 from __future__ import annotations
 
+from email.utils import formataddr
+
 from parser import commands, quoting
 from parser.body import Body
 from parser.html import to_text
@@ -10,13 +12,22 @@ from parser.intake import normalise
 from parser.result import Envelope, Reply
 
 
-def new_text(body: Body) -> str:
-    """The new text of a reply: the plain part, else the HTML cut where its quote begins."""
-    text = body.plain if body.plain.strip() else to_text(body.html, cut_quote=True)
-    return quoting.split(normalise(text)).new
+def new_text(body: Body, sender: str = "") -> str:
+    """The new text of a reply: the plain part, else the HTML cut where its quote begins.
+    `sender` ("Name <address>") lets a signature opening with the sender's name go."""
+    text = normalise(body.plain if body.plain.strip() else to_text(body.html, cut_quote=True))
+    split = quoting.split(text, sender)
+    if sender and split.signature and _has_command(split.signature):
+        split = quoting.split(text)  # "Jane to own it. / Status: working" is no signature
+    return split.new
+
+
+def _has_command(text: str) -> bool:
+    return any(c.name != "note" for c in commands.read(text)[0])
 
 
 def read(envelope: Envelope, escalation_id: int, body: Body) -> Reply:
-    text = new_text(body)
+    sender = formataddr((envelope.sender_name, envelope.sender)) if envelope.sender else ""
+    text = new_text(body, sender or envelope.sender_name)
     found, problems = commands.read(text)
     return Reply(envelope, escalation_id, found, problems, text)
