@@ -143,7 +143,8 @@ def _render(node: Tag, out: list[str], ordered: list[int]) -> None:
 def _render_row(row: Tag, out: list[str]) -> None:
     """A table row: "first cell: other cells", the way a label | value table reads."""
     cells: list[str] = []
-    for cell in row.find_all(["td", "th"], recursive=False):
+    # direct children only, without find_all's matching machinery (a hot path on tables)
+    for cell in [c for c in row.children if isinstance(c, Tag) and c.name in ("td", "th")]:
         parts: list[str] = []
         _render(cell, parts, [])
         text = _tidy("".join(parts))
