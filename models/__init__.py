@@ -8,9 +8,10 @@ from models.event import Event
 from models.inbound import Inbound
 from models.notice import Notice
 from models.outbox import OutboxMessage
+from models.report_indexes import REPORT_INDEXES
 from models.review import Review
 
 __all__ = [
     "Account", "AccountAlias", "Base", "DigestSent", "Escalation", "EscalationAccount", "Event",
-    "Inbound", "Notice", "OutboxMessage", "Review",
+    "Inbound", "Notice", "OutboxMessage", "REPORT_INDEXES", "Review",
 ]

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalator.service.reports import exposure_by, totals
+from escalator.service.reports import OPEN_STATUSES, exposure_by, totals
 from escalator.service.views import escalation_view, event_view
 from escalator.settings import RUNGS
 from models import Account, Escalation, EscalationAccount, Event, Review
@@ -30,13 +30,13 @@ class Filters:
 def overview(session: Session, now: datetime) -> dict[str, Any]:
     rows = session.execute(
         select(Escalation.severity, Escalation.rung, func.count())
-        .where(Escalation.status != "done").group_by(Escalation.severity, Escalation.rung))
+        .where(Escalation.status.in_(OPEN_STATUSES)).group_by(Escalation.severity, Escalation.rung))
     matrix: dict[int, dict[str, int]] = {s: dict.fromkeys(RUNGS, 0) for s in (1, 2, 3, 4)}
     for severity, rung, n in rows:
         matrix.setdefault(severity, dict.fromkeys(RUNGS, 0))[rung] = int(n)
     soon = session.scalars(
         select(Escalation)
-        .where(Escalation.status != "done", Escalation.next_escalation_at.is_not(None),
+        .where(Escalation.status.in_(OPEN_STATUSES), Escalation.next_escalation_at.is_not(None),
                Escalation.next_escalation_at <= now + SOON)
         .order_by(Escalation.next_escalation_at).limit(20))
     return {
@@ -51,7 +51,7 @@ def escalation_list(session: Session, f: Filters) -> tuple[list[dict[str, Any]],
     """One page of escalations, newest first, and how many match in all."""
     query = select(Escalation)
     if f.status == "open":
-        query = query.where(Escalation.status != "done")
+        query = query.where(Escalation.status.in_(OPEN_STATUSES))
     elif f.status:
         query = query.where(Escalation.status == f.status)
     if f.severity:

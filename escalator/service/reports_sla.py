@@ -2,6 +2,10 @@
 resolve per severity (mean and median), breach rate per target and severity (from the
 notice table), the highest rung reached, a weekly trend, and the post-escalation reviews.
 
+The SLA figures cover the escalations opened in the last PERIOD_DAYS (13 weeks, the
+weekly trend's span), read through the opened_at index: a period, as SLA reports have,
+and a cost that does not grow with years of history.
+
 Durations are computed in SQL on both databases (julianday on SQLite, epoch on
 PostgreSQL); the median is the middle row(s) by ROW_NUMBER, so no rows reach Python.
 Time to resolve leaves out the time spent waiting on the customer (the clock was stopped).
@@ -12,7 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, and_, case, cast, extract, func, literal, select
+from sqlalchemy import Date, and_, case, cast, distinct, extract, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -21,10 +25,11 @@ from escalator.settings import RUNGS
 from models import Escalation, Notice, Review
 
 BREACH_TARGETS = ("response", "resolution")
-TREND_WEEKS = 12
+TREND_WEEKS = 13
+PERIOD_DAYS = 7 * TREND_WEEKS
 
 
-def minutes(session: Session, start: Any, end: Any) -> ColumnElement[float]:
+def minutes(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
     if is_postgres(session):
         return extract("epoch", end - start) / 60.0
     return (func.julianday(end) - func.julianday(start)) * 1440.0
@@ -58,35 +63,34 @@ def _mean_median(session: Session, value: ColumnElement[float], where: ColumnEle
     }
 
 
-def breach_rates(session: Session) -> dict[str, dict[str, Any]]:
+def breach_rates(session: Session, since: datetime) -> dict[str, dict[str, Any]]:
     """{target: {severity: {escalations, breached, rate}}}: share of escalations that got at
     least one breach notice of that target."""
-    flags = (
-        select(Notice.escalation_id.label("esc_id"),
-               *[func.max(case((Notice.target == t, 1), else_=0)).label(t)
-                 for t in BREACH_TARGETS])
-        .where(Notice.target.in_(BREACH_TARGETS))
-        .group_by(Notice.escalation_id)
-        .subquery()
-    )
-    query = (
-        select(Escalation.severity, func.count(),
-               *[func.sum(func.coalesce(flags.c[t], 0)) for t in BREACH_TARGETS])
-        .outerjoin(flags, flags.c.esc_id == Escalation.id)
-        .group_by(Escalation.severity).order_by(Escalation.severity)
-    )
+    totals = {sev: int(n) for sev, n in session.execute(
+        select(Escalation.severity, func.count()).where(Escalation.opened_at >= since)
+        .group_by(Escalation.severity))}
+    breached = {(sev, target): int(n) for sev, target, n in session.execute(
+        select(Escalation.severity, Notice.target, func.count(distinct(Notice.escalation_id)))
+        .join(Escalation, Escalation.id == Notice.escalation_id)
+        # sent_at >= since holds for every notice of an escalation opened since: it lets
+        # the (target, sent_at) index pick the few notices of the period first
+        .where(Notice.target.in_(BREACH_TARGETS), Notice.sent_at >= since,
+               Escalation.opened_at >= since)
+        .group_by(Escalation.severity, Notice.target))}
     rates: dict[str, dict[str, Any]] = {t: {} for t in BREACH_TARGETS}
-    for sev, total, *breached in session.execute(query):
-        for target, n in zip(BREACH_TARGETS, breached, strict=True):
-            rates[target][str(sev)] = {"escalations": int(total), "breached": int(n or 0),
-                                       "rate": round(int(n or 0) / int(total), 3)}
+    for sev, total in sorted(totals.items()):
+        for target in BREACH_TARGETS:
+            n = breached.get((sev, target), 0)
+            rates[target][str(sev)] = {"escalations": int(total), "breached": n,
+                                       "rate": round(n / int(total), 3)}
     return rates
 
 
-def highest_rung(session: Session) -> dict[str, int]:
+def highest_rung(session: Session, since: datetime) -> dict[str, int]:
     """How many escalations reached each rung (their highest so far), csm first."""
     rows = {rung: int(n) for rung, n in session.execute(
-        select(Escalation.rung, func.count()).group_by(Escalation.rung))}
+        select(Escalation.rung, func.count()).where(Escalation.opened_at >= since)
+        .group_by(Escalation.rung))}
     order = [r for r in RUNGS if r in rows] + sorted(r for r in rows if r not in RUNGS)
     return {r: int(rows[r]) for r in order}
 
@@ -102,7 +106,7 @@ def weekly_trend(session: Session, now: datetime) -> list[dict[str, Any]]:
     }
     series = {
         "opened": (Escalation.opened_at, None),
-        "resolved": (Escalation.resolved_at, Escalation.status == "done"),
+        "resolved": (Escalation.resolved_at, None),  # set only while done
         "breaches": (Notice.sent_at, Notice.target.in_(BREACH_TARGETS)),
     }
     for name, (column, extra) in series.items():
@@ -115,33 +119,43 @@ def weekly_trend(session: Session, now: datetime) -> list[dict[str, Any]]:
     return [{"week": k, **v} for k, v in weeks.items()]
 
 
+def period_start(now: datetime) -> datetime:
+    return now - timedelta(days=PERIOD_DAYS)
+
+
 def sla_figures(session: Session, now: datetime) -> dict[str, Any]:
+    since = period_start(now)
+    recent = Escalation.opened_at >= since
     ack = minutes(session, Escalation.opened_at, Escalation.acknowledged_at)
     resolve = (minutes(session, Escalation.opened_at, Escalation.resolved_at)
                - Escalation.paused_seconds / 60.0)
     return {
-        "mtta_minutes": _mean_median(session, ack, Escalation.acknowledged_at.is_not(None), 1),
-        "mttr_hours": _mean_median(session, resolve, (Escalation.status == "done")
+        "since": since.isoformat().replace("+00:00", "Z"),
+        "mtta_minutes": _mean_median(session, ack,
+                                     recent & Escalation.acknowledged_at.is_not(None), 1),
+        "mttr_hours": _mean_median(session, resolve, recent & (Escalation.status == "done")
                                    & Escalation.resolved_at.is_not(None), 60),
-        "breach_rate": breach_rates(session),
-        "highest_rung": highest_rung(session),
+        "breach_rate": breach_rates(session, since),
+        "highest_rung": highest_rung(session, since),
         "weekly": weekly_trend(session, now),
     }
 
 
-def review_figures(session: Session) -> dict[str, Any]:
-    """Completion and satisfaction of post-escalation reviews; root causes by category."""
+def review_figures(session: Session, since: datetime) -> dict[str, Any]:
+    """Completion and satisfaction of the reviews of escalations opened since `since`;
+    their root causes by category."""
     requested, completed, yes, no = session.execute(select(
         func.count(Review.requested_at), func.count(Review.completed_at),
         func.sum(case((Review.satisfied.is_(True), 1), else_=0)),
         func.sum(case((Review.satisfied.is_(False), 1), else_=0)),
-    )).one()
+    ).join(Escalation, Escalation.id == Review.escalation_id)
+     .where(Escalation.opened_at >= since)).one()
     yes, no = int(yes or 0), int(no or 0)
     causes: dict[str, list[dict[str, Any]]] = {}
     rows = session.execute(
         select(Escalation.category, Review.root_cause, func.count())
         .join(Escalation, Escalation.id == Review.escalation_id)
-        .where(Review.root_cause.is_not(None))
+        .where(Review.root_cause.is_not(None), Escalation.opened_at >= since)
         .group_by(Escalation.category, Review.root_cause)
         .order_by(Escalation.category, func.count().desc(), Review.root_cause))
     for category, cause, n in rows:

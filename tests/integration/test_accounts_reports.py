@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 CSM = "carla.csm@example.com"
 DIRECTORY = """name,arr,segment,renewal_date,csm,team,health,aliases
-Globex Corporation,"$1,200,000",Enterprise,2026-12-15,carla.csm@example.com,enterprise,72,Globex Corp
+Globex Corporation,"$1,200,000",Enterprise,2026-12-15,carla@example.com,enterprise,72,Globex Corp
 Initech,250000,Mid-Market,2027-01-20,carla.csm@example.com,,45,
 Umbrella,50000,SMB,2027-06-01,,,80,
 Hooli,lots,SMB,2027-01-01,,,,
