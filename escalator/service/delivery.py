@@ -12,9 +12,11 @@ the owner's next recap); the accepted recipients stay sent, and recipients refus
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -30,6 +32,8 @@ from models import Escalation, OutboxMessage
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=15)  # SMTP back after an outage: mail flows within 15 min
 BATCH = 100
+MARK_EVERY = 50  # outcomes per commit ...
+MARK_SECONDS = 1.0  # ... or per second, whichever comes first
 
 
 @dataclass
@@ -80,12 +84,14 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
     with db.transaction() as session:
         rows = list(session.scalars(
             select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)))
+    marks = _Marks(db, clock)
     try:
         sender = sender_factory()
         sender.__enter__()
     except TemporaryDeliveryError as e:
         for row in rows:
-            _mark(db, row.id, clock(), temporary=str(e))
+            marks.add(row.id, temporary=str(e))
+        marks.flush()
         stats.deferred += len(rows)
         return
     try:
@@ -98,51 +104,81 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
                     references=row.references, reply_to=settings.smtp.from_address,
                 )
             except ValueError as e:  # an address that does not parse: no retry will help
-                _mark(db, row.id, clock(), permanent=f"not sent: {e}")
+                marks.add(row.id, permanent=f"not sent: {e}")
                 stats.failed += 1
                 continue
             try:
                 result = sender.send(msg, [*row.to_addrs, *row.cc_addrs])
             except TemporaryDeliveryError as e:
-                _mark(db, row.id, clock(), temporary=str(e))
+                marks.add(row.id, temporary=str(e))
                 stats.deferred += 1
                 continue
             except PermanentDeliveryError as e:
-                _mark(db, row.id, clock(), permanent=str(e))
+                marks.add(row.id, permanent=str(e))
                 stats.failed += 1
                 continue
             refused = {a: f"{code} {text}" for a, (code, text) in result.refused.items()}
-            _mark(db, row.id, clock(), refused=refused)
+            marks.add(row.id, refused=refused)
             stats.sent += 1
     finally:
-        sender.__exit__(None, None, None)
+        try:
+            marks.flush()  # what got its 250 before an error is marked, not sent again
+        finally:
+            sender.__exit__(None, None, None)
 
 
-def _mark(db: Database, row_id: int, now: datetime, *, temporary: str | None = None,
+class _Marks:
+    """Outcomes written MARK_EVERY rows or MARK_SECONDS at a time, in one transaction.
+
+    One commit per email would cap delivery at the database's commit rate; a crash loses
+    at most the marks not yet written, and those rows are sent again once, by the lease.
+    """
+
+    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
+        self.db = db
+        self.clock = clock
+        self.pending: list[tuple[int, datetime, dict[str, Any]]] = []
+        self.since = time.monotonic()
+
+    def add(self, row_id: int, **outcome: Any) -> None:
+        self.pending.append((row_id, self.clock(), outcome))
+        if len(self.pending) >= MARK_EVERY or time.monotonic() - self.since > MARK_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            with self.db.transaction() as session:
+                for row_id, now, outcome in self.pending:
+                    _mark(session, row_id, now, **outcome)
+        self.pending = []
+        self.since = time.monotonic()
+
+
+def _mark(session: Session, row_id: int, now: datetime, *, temporary: str | None = None,
           permanent: str | None = None, refused: dict[str, str] | None = None) -> None:
-    with db.transaction() as session:
-        row = session.get(OutboxMessage, row_id)
-        assert row is not None
-        if temporary is not None:
-            row.status = "pending"
-            row.last_error = temporary[:2000]
-            row.next_attempt_at = now + min(timedelta(seconds=30 * 2 ** (row.attempts - 1)),
-                                            MAX_BACKOFF)
-            log.warning("outbox %s deferred: %s", row.message_id, temporary)
-        elif permanent is not None:
-            row.status = "failed"
-            row.last_error = permanent[:2000]
-            row.refused = {a: permanent[:500] for a in [*row.to_addrs, *row.cc_addrs]}
-            log.error("outbox %s refused: %s", row.message_id, permanent)
-            _record(session, row, now, row.refused)
-        else:
-            row.status = "sent"
-            row.sent_at = now
-            row.refused = refused or {}
-            later = [a for a, reply in row.refused.items() if reply.startswith("4")]
-            if later:
-                session.add(_retry_copy(row, later, now))
-            _record(session, row, now, {a: r for a, r in row.refused.items() if a not in later})
+    """One row's outcome, inside the caller's transaction."""
+    row = session.get(OutboxMessage, row_id)
+    assert row is not None
+    if temporary is not None:
+        row.status = "pending"
+        row.last_error = temporary[:2000]
+        row.next_attempt_at = now + min(timedelta(seconds=30 * 2 ** (row.attempts - 1)),
+                                        MAX_BACKOFF)
+        log.warning("outbox %s deferred: %s", row.message_id, temporary)
+    elif permanent is not None:
+        row.status = "failed"
+        row.last_error = permanent[:2000]
+        row.refused = {a: permanent[:500] for a in [*row.to_addrs, *row.cc_addrs]}
+        log.error("outbox %s refused: %s", row.message_id, permanent)
+        _record(session, row, now, row.refused)
+    else:
+        row.status = "sent"
+        row.sent_at = now
+        row.refused = refused or {}
+        later = [a for a, reply in row.refused.items() if reply.startswith("4")]
+        if later:
+            session.add(_retry_copy(row, later, now))
+        _record(session, row, now, {a: r for a, r in row.refused.items() if a not in later})
 
 
 def _record(session: Session, row: OutboxMessage, now: datetime,
