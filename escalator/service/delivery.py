@@ -32,7 +32,10 @@ from models import Escalation, OutboxMessage
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=15)  # SMTP back after an outage: mail flows within 15 min
 BATCH = 100
-MARK_EVERY = 50  # outcomes per commit ...
+# outcomes per commit: 1, because a row sent but not yet marked is sent AGAIN after a crash
+# (issue 7: "an acknowledgement never sent twice"; tests/integration/test_intake_exactly_once
+# kills `poll --once` mid-delivery). Larger batches trade duplicates for throughput.
+MARK_EVERY = 1
 MARK_SECONDS = 1.0  # ... or per second, whichever comes first
 
 
