@@ -23,6 +23,8 @@ from bs4.element import (
     Tag,
 )
 
+from parser import html_stream
+
 QUOTE_MARK = "\u2063QUOTE\u2063"  # invisible separator: cannot occur in typed text
 
 _BLOCK = {
@@ -188,6 +190,11 @@ def _lean(html: str) -> str:
 
 def to_text(html: str, cut_quote: bool = False) -> str:
     """The HTML as plain lines; with cut_quote, only what sits above the quoted history."""
+    if not cut_quote:  # no element to find: one streaming pass, no soup
+        try:
+            return _tidy(html_stream.render(_lean(html), _tidy))
+        except AssertionError:
+            pass  # markup the parser rejects: let the soup path say so, as it always has
     soup = soup_of(html if cut_quote else _lean(html))
     if cut_quote:
         _cut_quotes(soup)
