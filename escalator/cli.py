@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from escalator import config
 from escalator.db import Database, init_db
 from escalator.errors import EscalatorError, NotFound
-from escalator.jobs import intake_handler, smtp_factory, tick, utcnow
+from escalator.jobs import intake_batch_handler, smtp_factory, tick, utcnow
 from escalator.service.views import escalation_view, event_view
 from escalator.settings import Settings
 from models import Escalation, Event
@@ -57,7 +57,7 @@ def cmd_poll(args: argparse.Namespace) -> int:
 
     settings = _sending_settings(args)
     db = _database(settings)
-    stats = poll_once(settings.imap, intake_handler(db, settings))
+    stats = poll_once(settings.imap, intake_batch_handler(db, settings))
     sent = tick_delivery(db, settings)
     print(f"polled {settings.imap.folder}: {stats.handed} messages, "
           f"{stats.processed} processed, {stats.failed} failed, {stats.retried + stats.errors} left; "

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,11 +15,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from escalator.db import Database
 from escalator.service.delivery import DeliveryStats, deliver
 from escalator.service.digest import digest_sweep
-from escalator.service.intake import handle_message
+from escalator.service.intake import handle_message, handle_messages
 from escalator.service.review import review_sweep
 from escalator.service.sweep import sweep
 from escalator.settings import Settings
-from mailer.outcome import Handler, Outcome
+from mailer.outcome import Batch, Handler, Outcome
 from mailer.smtp import MailSender, SmtpSender
 
 log = logging.getLogger(__name__)
@@ -60,3 +60,18 @@ def intake_handler(db: Database, settings: Settings,
             return Outcome.RETRY
 
     return handle
+
+
+def intake_batch_handler(db: Database, settings: Settings,
+                         clock: Callable[[], datetime] = utcnow) -> Batch:
+    """The same, for a fetched batch at once: one commit for all of it."""
+
+    def handle_all(messages: Sequence[tuple[bytes, int]]) -> list[Outcome]:
+        try:
+            return handle_messages(db, settings, messages, clock())
+        except SQLAlchemyError as e:
+            log.error("database error, %d messages left for the next poll: %s",
+                      len(messages), e)
+            return [Outcome.RETRY] * len(messages)
+
+    return Batch(handle_all)

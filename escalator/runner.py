@@ -17,7 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func, select
 
 from escalator.db import Database
-from escalator.jobs import intake_handler, smtp_factory, tick, utcnow
+from escalator.jobs import intake_batch_handler, intake_handler, smtp_factory, tick, utcnow
 from escalator.service.delivery import deliver
 from escalator.settings import Settings
 from mailer.outcome import Outcome
@@ -56,7 +56,7 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
     if settings.imap.host:
         from mailer.poll import serve
 
-        handle = intake_handler(db, settings)
+        handle = intake_batch_handler(db, settings)
         poller = threading.Thread(
             target=serve, name="imap",
             args=(settings.imap, handle, stop),

@@ -1,7 +1,7 @@
 """The mail edges: bytes in from IMAP or SMTP intake, EmailMessages out over SMTP.
 
 Nothing here knows about escalations, the database or the parser: the caller hands in a
-`handle(raw, size) -> Outcome` and gets messages moved or answered accordingly.
+`handle(raw, size) -> Outcome` (or a `Batch` of them) and gets messages moved or answered accordingly.
 """
 
 from mailer.errors import (
@@ -14,12 +14,13 @@ from mailer.errors import (
 )
 from mailer.imap import Mailbox, wait_for_mail
 from mailer.message import build_message
-from mailer.outcome import Handler, Outcome
+from mailer.outcome import Batch, Handler, Outcome
 from mailer.poll import PollStats, poll_once, serve
 from mailer.smtp import CaptureSender, MailSender, SendResult, SmtpSender
 from mailer.smtp_intake import SmtpIntake, start_smtp_intake
 
 __all__ = [
+    "Batch",
     "CaptureSender",
     "DeliveryError",
     "Handler",

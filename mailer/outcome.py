@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 
 class Outcome(enum.Enum):
@@ -17,3 +18,12 @@ class Outcome(enum.Enum):
 Handler = Callable[[bytes, int], Outcome]
 """handle(raw, size): `raw` is the whole message, or only its header when `size` (the
 real size in bytes) is over the configured limit."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A handler for many messages at once: it commits them together and answers one
+    Outcome (or None: leave it in the inbox) per message, in order. One commit per batch
+    instead of one per message is what makes a large backlog drain fast."""
+
+    handle_all: Callable[[Sequence[tuple[bytes, int]]], Sequence[Outcome | None]]

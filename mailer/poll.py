@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from escalator.settings import ImapSettings
 from mailer.errors import MailboxError, MailboxUnavailable
 from mailer.imap import Mailbox, wait_for_mail
-from mailer.outcome import Handler, Outcome
+from mailer.outcome import Batch, Handler, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def backoff(attempt: int, first: float = 1.0, cap: float = MAX_BACKOFF_SECONDS) 
 
 def drain(
     mailbox: Mailbox,
-    handle: Handler,
+    handle: Handler | Batch,
     *,
     batch_size: int = 200,
     stats: PollStats | None = None,
@@ -71,8 +71,9 @@ def drain(
     uids = [uid for uid in mailbox.undeleted_uids() if (validity, uid) not in skip]
     for start in range(0, len(uids), batch_size):
         destinations: dict[Outcome, list[int]] = {Outcome.PROCESSED: [], Outcome.FAILED: []}
-        for uid, raw, size in _fetch_batch(mailbox, uids[start : start + batch_size], stats):
-            outcome = _hand_over(handle, raw, size, uid, mailbox.where)
+        for uid, outcome in _hand_over_batch(
+                handle, _fetch_batch(mailbox, uids[start : start + batch_size], stats),
+                mailbox.where):
             if outcome in destinations:
                 destinations[outcome].append(uid)
             else:
@@ -91,8 +92,8 @@ def drain(
 
 def _fetch_batch(
     mailbox: Mailbox, uids: list[int], stats: PollStats
-) -> Iterator[tuple[int, bytes, int]]:
-    """Yield (uid, raw, size) in UID order: oversize ones header-only, bodies in groups."""
+) -> Iterator[list[tuple[int, bytes, int]]]:
+    """Yield groups of (uid, raw, size) in UID order: oversize ones header-only."""
     limit = mailbox.settings.max_message_bytes
     sizes = mailbox.sizes(uids)  # a UID expunged by someone else meanwhile is absent
     for group in _groups([u for u in uids if u in sizes], sizes, limit):
@@ -100,10 +101,8 @@ def _fetch_batch(
         raw = mailbox.fetch(whole) if whole else {}
         if len(whole) < len(group):
             raw.update(mailbox.fetch([u for u in group if sizes[u] > limit], header_only=True))
-        for uid in group:
-            if uid in raw:
-                stats.oversize += sizes[uid] > limit
-                yield uid, raw[uid], sizes[uid]
+        stats.oversize += sum(1 for u in group if u in raw and sizes[u] > limit)
+        yield [(uid, raw[uid], sizes[uid]) for uid in group if uid in raw]
 
 
 def _groups(uids: list[int], sizes: dict[int, int], limit: int) -> Iterator[list[int]]:
@@ -119,6 +118,23 @@ def _groups(uids: list[int], sizes: dict[int, int], limit: int) -> Iterator[list
         total += cost
     if group:
         yield group
+
+
+def _hand_over_batch(handle: Handler | Batch, groups: Iterator[list[tuple[int, bytes, int]]],
+                     where: str) -> Iterator[tuple[int, Outcome | None]]:
+    """Each fetched group to the handler: whole (a Batch), or message by message."""
+    for group in groups:
+        if isinstance(handle, Batch):
+            try:
+                outcomes = list(handle.handle_all([(raw, size) for _, raw, size in group]))
+            except Exception:  # the batch did not commit: all of it stays in the inbox
+                log.exception("%s: handling %d messages failed; left in the inbox",
+                              where, len(group))
+                outcomes = [None] * len(group)
+            yield from zip([uid for uid, _, _ in group], outcomes, strict=True)
+        else:
+            for uid, raw, size in group:
+                yield uid, _hand_over(handle, raw, size, uid, where)
 
 
 def _hand_over(handle: Handler, raw: bytes, size: int, uid: int, where: str) -> Outcome | None:
@@ -140,7 +156,7 @@ def _report(after_poll: Callable[[PollStats], None] | None, stats: PollStats) ->
 
 def poll_once(
     settings: ImapSettings,
-    handle: Handler,
+    handle: Handler | Batch,
     batch_size: int = 200,
     *,
     ssl_context: ssl.SSLContext | None = None,
@@ -176,7 +192,7 @@ def poll_once(
 
 def serve(
     settings: ImapSettings,
-    handle: Handler,
+    handle: Handler | Batch,
     stop_event: threading.Event,
     *,
     batch_size: int = 200,

@@ -8,10 +8,11 @@ The caller moves the message to the folder returned only after this has committe
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 import parser
@@ -53,14 +54,34 @@ def handle_message(
     db: Database, settings: Settings, raw: bytes, now: datetime, size: int | None = None
 ) -> Outcome:
     """Parse and apply one message exactly once; say where it belongs once committed."""
-    result = parser.parse(raw, parse_settings(settings), size)
+    [outcome] = handle_messages(db, settings, [(raw, size)], now)
+    return outcome
+
+
+def handle_messages(
+    db: Database, settings: Settings, messages: Sequence[tuple[bytes, int | None]],
+    now: datetime,
+) -> list[Outcome]:
+    """Apply a batch in one transaction, each message in a savepoint of its own.
+
+    One commit (one fsync) per batch; the caller moves the messages only after it. A
+    database error rolls the whole batch back (it stays in the inbox for the next poll).
+    """
+    parse_with = parse_settings(settings)
+    results = [parser.parse(raw, parse_with, size) for raw, size in messages]
+    with db.transaction() as session:
+        return [_apply_once(session, settings, result, now) for result in results]
+
+
+def _apply_once(session: Session, settings: Settings, result: Result,
+                now: datetime) -> Outcome:
     key = result.envelope.message_id
+    previous = session.scalar(select(Inbound).where(Inbound.message_key == key))
+    if previous is not None:
+        log.info("already handled %s (%s)", key, previous.outcome)
+        return _folder_of(previous)
     try:
-        with db.transaction() as session:
-            previous = session.scalar(select(Inbound).where(Inbound.message_key == key))
-            if previous is not None:
-                log.info("already handled %s (%s)", key, previous.outcome)
-                return _folder_of(previous)
+        with session.begin_nested():
             inbound = Inbound(
                 message_key=key, sender=result.envelope.sender,
                 subject=result.envelope.subject[:2000], received_at=now,
@@ -68,17 +89,25 @@ def handle_message(
             )
             session.add(inbound)
             session.flush()  # the unique key: a concurrent instance stops here
-            folder = apply(session, settings, result, inbound, now)
-            return folder
+            return apply(session, settings, result, inbound, now)
     except IntegrityError:
+        # PostgreSQL: another instance committed this message first; see what it decided
         log.info("message %s handled concurrently by another instance", key)
-        with db.transaction() as session:
-            previous = session.scalar(select(Inbound).where(Inbound.message_key == key))
-            return _folder_of(previous) if previous is not None else Outcome.PROCESSED
+        previous = session.scalar(select(Inbound).where(Inbound.message_key == key))
+        return _folder_of(previous) if previous is not None else Outcome.PROCESSED
+    except SQLAlchemyError:
+        raise
+    except Exception as e:  # a bug on one message: keep it for a person, tell the log
+        log.exception("message %s could not be applied; moved to the failed folder", key)
+        session.add(Inbound(message_key=key, sender=result.envelope.sender,
+                            subject=result.envelope.subject[:2000], received_at=now,
+                            outcome="error", reason=f"{type(e).__name__}: {e}"[:2000]))
+        return Outcome.FAILED
 
 
 def _folder_of(inbound: Inbound) -> Outcome:
-    return Outcome.FAILED if inbound.outcome in ("rejected", "outsider") else Outcome.PROCESSED
+    failed = ("rejected", "outsider", "error")
+    return Outcome.FAILED if inbound.outcome in failed else Outcome.PROCESSED
 
 
 def apply(

@@ -9,7 +9,7 @@ import mailer
 
 def test_public_names() -> None:
     assert sorted(mailer.__all__) == [
-        "CaptureSender", "DeliveryError", "Handler", "MailSender", "Mailbox", "MailboxError",
+        "Batch", "CaptureSender", "DeliveryError", "Handler", "MailSender", "Mailbox", "MailboxError",
         "MailboxUnavailable", "MailerError", "Outcome", "PermanentDeliveryError", "PollStats",
         "SendResult", "SmtpIntake", "SmtpSender", "TemporaryDeliveryError", "build_message",
         "poll_once", "serve", "start_smtp_intake", "wait_for_mail",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 
@@ -204,3 +204,31 @@ def test_a_wrong_password_is_a_mailbox_error_at_once(dovecot: Account) -> None:
     with pytest.raises(MailboxError, match="login refused") as caught:
         poll_once(dovecot.settings(password="wrong"), lambda raw, size: Outcome.PROCESSED)
     assert not isinstance(caught.value, MailboxUnavailable)
+
+
+def test_a_batch_handler_gets_each_fetched_group_at_once(dovecot: Account) -> None:
+    from mailer.outcome import Batch
+
+    fill(dovecot, 1, 2, 3, 4, 5)
+    calls: list[int] = []
+
+    def handle_all(messages: Sequence[tuple[bytes, int]]) -> list[Outcome | None]:
+        calls.append(len(messages))
+        return [Outcome.PROCESSED, Outcome.FAILED, None, Outcome.RETRY, Outcome.PROCESSED]
+
+    stats = poll_once(dovecot.settings(), Batch(handle_all))
+    assert calls == [5]
+    assert (stats.processed, stats.failed, stats.retried, stats.errors) == (2, 1, 1, 1)
+    assert len(dovecot.messages("INBOX")) == 2
+
+
+def test_a_failing_batch_leaves_every_message_in_the_inbox(dovecot: Account) -> None:
+    from mailer.outcome import Batch
+
+    fill(dovecot, 1, 2, 3)
+
+    def handle_all(messages: Sequence[tuple[bytes, int]]) -> list[Outcome | None]:
+        raise RuntimeError("database gone")
+
+    stats = poll_once(dovecot.settings(), Batch(handle_all))
+    assert stats.errors == 3 and len(dovecot.messages("INBOX")) == 3
