@@ -24,15 +24,11 @@ from bs4.element import (
 )
 
 from parser import html_stream
+from parser.html_stream import BLOCK as _BLOCK
+from parser.html_stream import SKIP as _SKIP
 
 QUOTE_MARK = "\u2063QUOTE\u2063"  # invisible separator: cannot occur in typed text
 
-_BLOCK = {
-    "p", "div", "br", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
-    "blockquote", "pre", "hr", "section", "article", "header", "footer", "dl", "dt", "dd",
-    "address", "center", "form", "fieldset", "tbody", "thead",
-}
-_SKIP = {"style", "script", "head", "title", "meta", "link", "xml", "o:smarttagtype"}
 _SPACES = re.compile(r"[ \t\r\n\f\u00a0]+")
 _BORDER_TOP = re.compile(r"border-top\s*:\s*solid", re.I)
 _HEADER_START = re.compile(
@@ -152,12 +148,7 @@ def _render_row(row: Tag, out: list[str]) -> None:
         text = _tidy("".join(parts))
         if text:
             cells.append(text)
-    out.append("\n")
-    if len(cells) >= 2 and not cells[0].endswith((":", "：")) and "\n" not in cells[0]:
-        out.append(cells[0] + ": " + "\n".join(cells[1:]))
-    else:
-        out.append("\n".join(cells))
-    out.append("\n")
+    out.extend(("\n", html_stream.row_text(cells), "\n"))
 
 
 def _tidy(text: str) -> str:

@@ -17,12 +17,12 @@ from html.parser import HTMLParser
 
 from bs4.dammit import EntitySubstitution, UnicodeDammit
 
-_BLOCK = {
+BLOCK = {
     "p", "div", "br", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
     "blockquote", "pre", "hr", "section", "article", "header", "footer", "dl", "dt", "dd",
     "address", "center", "form", "fieldset", "tbody", "thead",
 }
-_SKIP = {"style", "script", "head", "title", "meta", "link", "xml", "o:smarttagtype"}
+SKIP = {"style", "script", "head", "title", "meta", "link", "xml", "o:smarttagtype"}
 _VOID = {
     "area", "base", "basefont", "bgsound", "br", "col", "command", "embed", "frame", "hr",
     "image", "img", "input", "isindex", "keygen", "link", "menuitem", "meta", "nextid",
@@ -30,6 +30,13 @@ _VOID = {
 }
 _SPACES = re.compile(r"[ \t\r\n\f\u00a0]+")
 _NUMBER_THEN_TEXT = {10: re.compile("^([0-9]+)(.*)"), 16: re.compile("^([0-9a-f]+)(.*)")}
+
+
+def row_text(cells: list[str]) -> str:
+    """A table row: "first cell: other cells", the way a label | value table reads."""
+    if len(cells) >= 2 and not cells[0].endswith((":", "：")) and "\n" not in cells[0]:
+        return cells[0] + ": " + "\n".join(cells[1:])
+    return "\n".join(cells)
 
 
 @dataclass
@@ -117,7 +124,7 @@ class _Renderer(HTMLParser):
         self._flush()
         parent = self.stack[-1] if self.stack else None
         in_row = parent is not None and parent.kind == "row"
-        if self.dropped or tag in _SKIP or (in_row and tag not in ("td", "th")):
+        if self.dropped or tag in SKIP or (in_row and tag not in ("td", "th")):
             self.stack.append(_Frame(tag, "skip", self.out))
             self.dropped += 1
             return
@@ -131,7 +138,7 @@ class _Renderer(HTMLParser):
             self.stack.append(cell)
             self.out, self.ordered = [], []
             return
-        frame = _Frame(tag, "block" if tag in _BLOCK else "", self.out)
+        frame = _Frame(tag, "block" if tag in BLOCK else "", self.out)
         self.stack.append(frame)
         if tag == "tr":
             frame.kind = "row"
@@ -176,13 +183,7 @@ class _Renderer(HTMLParser):
             return
         if frame.kind == "row":
             self.out = frame.out
-            cells = frame.cells
-            self.out.append("\n")
-            if len(cells) >= 2 and not cells[0].endswith((":", "：")) and "\n" not in cells[0]:
-                self.out.append(cells[0] + ": " + "\n".join(cells[1:]))
-            else:
-                self.out.append("\n".join(cells))
-            self.out.append("\n")
+            self.out.extend(("\n", row_text(frame.cells), "\n"))
             return
         if frame.kind == "list":
             self.ordered.pop()
@@ -191,7 +192,7 @@ class _Renderer(HTMLParser):
             href = frame.href
             if href.lower().startswith(("http://", "https://")) and href not in label:
                 self.out.append(f" <{href}>")
-        if frame.name in _BLOCK:
+        if frame.name in BLOCK:
             self.out.append("\n")
 
     def finish(self) -> str:
