@@ -63,8 +63,8 @@ def smtplib_alone(port: int, n: int) -> float:
                           message_id=f"bench-{i}@example.com") for i in range(n)]
     start = time.perf_counter()
     with smtplib.SMTP("127.0.0.1", port) as conn:
-        for msg in msgs:
-            conn.send_message(msg, "escalations@example.com", ["a@example.com"])
+        for msg in msgs:  # as_bytes in the loop: what SmtpSender does per email
+            conn.sendmail("escalations@example.com", ["a@example.com"], msg.as_bytes())
     return n / (time.perf_counter() - start)
 
 

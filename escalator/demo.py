@@ -134,7 +134,7 @@ def _run(tmp: Path, out: Callable[[str], None]) -> None:
             show_mail()
 
         at(timedelta(hours=4, minutes=20))
-        breach = next(m.msg for m in capture.sent if "SLA breach" in m.msg["Subject"])
+        breach = next(m.msg for m in capture.sent if "SLA breach" in (m.msg["Subject"] or ""))
         reply = EmailMessage()
         reply["From"] = "Vera VP <vera.vp@example.com>"
         reply["To"] = MAILBOX

@@ -2,20 +2,24 @@
 
 Every header value is cleaned: CR, LF and other control characters become spaces, so
 text from an email or a reply (an account name, a summary) never starts a header of its
-own. Subjects are cut to SUBJECT_MAX characters; non-ASCII names and subjects are left
-to the email package, which encodes them (RFC 2047) when the message is serialised with
-email.policy.SMTP, or sends them as UTF-8 (RFC 6532) under SMTPUTF8.
+own. Subjects are cut to SUBJECT_MAX characters. The result is an OutgoingMessage: the
+headers as people read them, and its wire form written once by mailer.mime, with
+non-ASCII names and subjects encoded (RFC 2047), or as UTF-8 (RFC 6532) for SMTPUTF8.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import format_datetime, getaddresses
+from functools import lru_cache
+from typing import Literal
+
+from mailer import mime
 
 SUBJECT_MAX = 200
 ELLIPSIS = "\u2026"
@@ -55,6 +59,13 @@ def parse_address(value: Recipient) -> Address:
     if isinstance(value, Address):
         return Address(display_name=clean_header(value.display_name),
                        addr_spec=clean_header(value.addr_spec))
+    return _parse_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(value: str) -> Address:
+    # the same few addresses (the mailbox, the ladder) come back in every email; an
+    # Address is immutable, so one parse serves them all
     found = [(name, addr) for name, addr in getaddresses([clean_header(value)]) if addr]
     if len(found) != 1 or "@" not in found[0][1]:
         raise ValueError(f"not one email address: {value!r}")
@@ -90,6 +101,58 @@ def _msgid(value: str) -> str:
     return f"<{value}>"
 
 
+Kind = Literal["text", "id", "addresses"]
+"""How a header is written: unstructured text, as it is (ids, dates), or an address list."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One header: its value as set here, encoded only when the wire form is written."""
+
+    name: str
+    kind: Kind
+    value: str | tuple[Address, ...]
+
+    def display(self) -> str:
+        """The value as a reader sees it, decoded."""
+        if isinstance(self.value, str):
+            return self.value
+        return ", ".join(str(a) for a in self.value)
+
+    def wire(self, utf8: bool) -> str:
+        """'Name: value' CRLF, folded; encoded for 7-bit unless `utf8` (SMTPUTF8)."""
+        if isinstance(self.value, tuple):
+            words = [mime.address(a.display_name, a.addr_spec, utf8=utf8) + ","
+                     for a in self.value]
+            words[-1] = words[-1][:-1]
+            return mime.fold(self.name, " ".join(words).split(" "))
+        if self.kind == "id":
+            return mime.fold(self.name, self.value.split(" "))
+        return mime.fold(self.name, mime.unstructured(self.value, utf8=utf8))
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One email ready for SMTP: its headers, and its MIME body already encoded.
+
+    `msg["Subject"]` reads a header as people see it (None when absent); `as_bytes()` is
+    what goes after DATA, 7-bit clean, or with UTF-8 headers when `utf8` (SMTPUTF8).
+    """
+
+    headers: tuple[Field, ...]
+    mime_head: str  # MIME-Version, Content-Type (and the transfer encoding of one part)
+    body: bytes
+
+    def __getitem__(self, name: str) -> str | None:
+        key = name.lower()
+        return next((h.display() for h in self.headers if h.name.lower() == key), None)
+
+    def as_bytes(self, *, utf8: bool = False) -> bytes:
+        head = "".join(h.wire(utf8) for h in self.headers) + self.mime_head + mime.CRLF
+        # ASCII unless `utf8`, but for a domain IDNA refuses: sent as it is, not dropped
+        return head.encode() + self.body
+
+
 def build_message(
     *,
     from_addr: Recipient,
@@ -104,7 +167,7 @@ def build_message(
     reply_to: Recipient | None = None,
     headers: Mapping[str, str] | None = None,
     date: datetime | None = None,
-) -> EmailMessage:
+) -> OutgoingMessage:
     """A multipart/alternative message (text/plain only when `html` is None).
 
     Recipients are deduplicated case-insensitively (To wins over Cc); ValueError for an
@@ -114,29 +177,45 @@ def build_message(
     to_list, cc_list = dedupe_addresses(to, cc)
     if not to_list and not cc_list:
         raise ValueError("a message needs at least one recipient")
-    msg = EmailMessage(policy=SMTP)
-    msg["From"] = parse_address(from_addr)
+    out = [Field("From", "addresses", (parse_address(from_addr),))]
     if to_list:
-        msg["To"] = to_list
+        out.append(Field("To", "addresses", tuple(to_list)))
     if cc_list:
-        msg["Cc"] = cc_list
+        out.append(Field("Cc", "addresses", tuple(cc_list)))
     if reply_to:
-        msg["Reply-To"] = parse_address(reply_to)
-    msg["Subject"] = cut_subject(subject)
-    msg["Date"] = format_datetime(date or datetime.now(UTC))
-    msg["Message-ID"] = _msgid(message_id)
+        out.append(Field("Reply-To", "addresses", (parse_address(reply_to),)))
+    out.append(Field("Subject", "text", cut_subject(subject)))
+    out.append(Field("Date", "id", format_datetime(date or datetime.now(UTC))))
+    out.append(Field("Message-ID", "id", _msgid(message_id)))
     if in_reply_to:
-        msg["In-Reply-To"] = _msgid(in_reply_to)
+        out.append(Field("In-Reply-To", "id", _msgid(in_reply_to)))
     refs = list(dict.fromkeys(_msgid(r) for r in references))
     if refs:
-        msg["References"] = " ".join(refs)
-    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to us
-    msg["X-Auto-Response-Suppress"] = "All"  # Exchange: no out-of-office storms
+        out.append(Field("References", "id", " ".join(refs)))
+    out.append(Field("Auto-Submitted", "id", "auto-generated"))  # RFC 3834: no auto-replies
+    out.append(Field("X-Auto-Response-Suppress", "id", "All"))  # Exchange: no OOF storms
     for name, value in (headers or {}).items():
         if not _HEADER_NAME.match(name) or name.lower() in _STRUCTURAL:
             raise ValueError(f"header {name!r} cannot be set here")
-        msg[name] = clean_header(value)
-    msg.set_content(text)  # adds MIME-Version; picks 7bit, quoted-printable or base64
-    if html is not None:
-        msg.add_alternative(html, subtype="html")
-    return msg
+        out.append(Field(name, "text", clean_header(value)))
+    mime_head, body = _mime_body(text, html)
+    return OutgoingMessage(tuple(out), mime_head, body)
+
+
+def _mime_body(text: str, html: str | None) -> tuple[str, bytes]:
+    """MIME-Version and the content headers, and the body: one text part or two."""
+    version = f"MIME-Version: 1.0{mime.CRLF}"
+    plain_head, plain = mime.text_part(text, "plain")
+    if html is None:
+        return version + plain_head, plain
+    html_head, rich = mime.text_part(html, "html")
+    # "==" never occurs in quoted-printable and "--" never in base64: only a 7bit part
+    # could hold the boundary, and that is checked
+    boundary = f"=={uuid.uuid4().hex[:24]}=="
+    while boundary.encode() in plain or boundary.encode() in rich:
+        boundary = f"=={uuid.uuid4().hex[:24]}=="
+    nl, b = b"\r\n", boundary.encode()
+    body = b"".join([b"--", b, nl, plain_head.encode(), nl, plain, nl, b"--", b, nl,
+                     html_head.encode(), nl, rich, nl, b"--", b, b"--", nl])
+    content_type = f'Content-Type: multipart/alternative; boundary="{boundary}"{mime.CRLF}'
+    return version + content_type, body

@@ -12,12 +12,11 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from email.policy import SMTP
 from typing import Protocol, Self
 
 from escalator.settings import SmtpSettings
 from mailer.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
+from mailer.message import OutgoingMessage
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,7 @@ class SendResult:
 class MailSender(Protocol):
     """What the outbox needs: `with sender: sender.send(msg, recipients)`, many times."""
 
-    def send(self, msg: EmailMessage, recipients: list[str]) -> SendResult:
+    def send(self, msg: OutgoingMessage, recipients: list[str]) -> SendResult:
         """Deliver `msg` to the envelope `recipients` (To and Cc of msg, usually)."""
         ...
 
@@ -107,7 +106,7 @@ class SmtpSender:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def send(self, msg: EmailMessage, recipients: list[str]) -> SendResult:
+    def send(self, msg: OutgoingMessage, recipients: list[str]) -> SendResult:
         if not recipients:
             raise PermanentDeliveryError(f"{self.where}: no recipients")
         reused = self._smtp is not None
@@ -118,7 +117,7 @@ class SmtpSender:
                 raise
             return self._attempt(msg, recipients)  # the server dropped an idle connection
 
-    def _attempt(self, msg: EmailMessage, recipients: list[str]) -> SendResult:
+    def _attempt(self, msg: OutgoingMessage, recipients: list[str]) -> SendResult:
         if self._smtp is None:
             self.open()
         try:
@@ -133,7 +132,7 @@ class SmtpSender:
             self.close()
             raise TemporaryDeliveryError(f"{self.where}: {e or type(e).__name__}") from e
 
-    def _transaction(self, msg: EmailMessage, recipients: list[str]) -> SendResult:
+    def _transaction(self, msg: OutgoingMessage, recipients: list[str]) -> SendResult:
         """MAIL, RCPT each, DATA, step by step: we know where a failure happened."""
         conn = self._smtp
         assert conn is not None
@@ -162,8 +161,7 @@ class SmtpSender:
         if not accepted:
             worst = min(code for code, _ in refused.values())  # any 4xx: worth a retry
             raise _fail(worst, "every recipient refused", self.where, refused)
-        policy = SMTP.clone(utf8=True) if international else SMTP
-        code, text = conn.data(msg.as_bytes(policy=policy))
+        code, text = conn.data(msg.as_bytes(utf8=international))
         if code != 250:  # smtplib raises for most; a 4xx/5xx after the body lands here
             raise _fail(code, _text(text), f"{self.where}: DATA", refused)
         return SendResult(accepted, refused)
@@ -180,7 +178,7 @@ class SmtpSender:
 
 @dataclass(frozen=True)
 class Captured:
-    msg: EmailMessage
+    msg: OutgoingMessage
     recipients: tuple[str, ...]
 
 
@@ -190,7 +188,7 @@ class CaptureSender:
     def __init__(self) -> None:
         self.sent: list[Captured] = []
 
-    def send(self, msg: EmailMessage, recipients: list[str]) -> SendResult:
+    def send(self, msg: OutgoingMessage, recipients: list[str]) -> SendResult:
         if not recipients:
             raise PermanentDeliveryError("capture: no recipients")
         unique = list(dict.fromkeys(recipients))

@@ -9,10 +9,16 @@ from email.message import EmailMessage
 
 import pytest
 
-from mailer.message import SUBJECT_MAX, build_message, clean_header, cut_subject
+from mailer.message import (
+    SUBJECT_MAX,
+    OutgoingMessage,
+    build_message,
+    clean_header,
+    cut_subject,
+)
 
 
-def build(**overrides: object) -> EmailMessage:
+def build(**overrides: object) -> OutgoingMessage:
     values: dict[str, object] = dict(
         from_addr="Escalator <escalations@example.com>",
         to=["csm@example.com"],
@@ -26,9 +32,9 @@ def build(**overrides: object) -> EmailMessage:
     return build_message(**values)  # type: ignore[arg-type]
 
 
-def wire(msg: EmailMessage) -> EmailMessage:
+def wire(msg: OutgoingMessage) -> EmailMessage:
     """What a client reads back: serialised as smtplib would, then parsed."""
-    parsed = message_from_bytes(msg.as_bytes(policy=policy.SMTP), policy=policy.default)
+    parsed = message_from_bytes(msg.as_bytes(), policy=policy.default)
     assert isinstance(parsed, EmailMessage)
     return parsed
 
@@ -58,7 +64,7 @@ def test_crlf_in_user_text_never_makes_a_header() -> None:
     evil = "Acme\r\nBcc: victim@evil.example\r\nX-Evil: 1"
     msg = build(subject=f"[ESC-2] {evil}", to=[f'"{evil}" <csm@example.com>'],
                 headers={"X-Escalation": evil})
-    raw = msg.as_bytes(policy=policy.SMTP)
+    raw = msg.as_bytes()
     parsed = wire(msg)
     assert parsed["Bcc"] is None and parsed["X-Evil"] is None
     assert b"\r\nBcc:" not in raw and b"\r\nX-Evil:" not in raw
@@ -85,13 +91,13 @@ def test_non_ascii_names_and_subjects_are_encoded() -> None:
     msg = build(subject="[ESC-4] Müller GmbH – Zahlungsausfall 💸",
                 to=['"Jürgen Müller, Vertrieb" <jm@example.com>'],
                 cc=[Address("Zoë Ångström", addr_spec="zoe@example.com")])
-    raw = msg.as_bytes(policy=policy.SMTP)
+    raw = msg.as_bytes()
     assert raw.isascii() and b"=?utf-8?" in raw
     parsed = wire(msg)
     assert parsed["Subject"] == "[ESC-4] Müller GmbH – Zahlungsausfall 💸"
     assert parsed["To"].addresses[0].display_name == "Jürgen Müller, Vertrieb"
     assert parsed["Cc"].addresses[0].display_name == "Zoë Ångström"
-    utf8 = msg.as_bytes(policy=policy.SMTP.clone(utf8=True))  # under SMTPUTF8: raw UTF-8
+    utf8 = msg.as_bytes(utf8=True)  # under SMTPUTF8: raw UTF-8
     assert "Müller GmbH".encode() in utf8
 
 
