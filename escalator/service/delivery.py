@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from escalator.db import Database, is_postgres
@@ -150,11 +150,27 @@ class _Marks:
 
     def flush(self) -> None:
         if self.pending:
+            # a plain "sent" (every recipient took it: nearly all) needs no read of the row,
+            # so those go as one UPDATE by id; anything else goes through _mark
+            sent = [{"row_id": i, "at": now} for i, now, o in self.pending if _plain(o)]
             with self.db.transaction() as session:
+                if sent:
+                    session.execute(_SENT, sent)
                 for row_id, now, outcome in self.pending:
-                    _mark(session, row_id, now, **outcome)
+                    if not _plain(outcome):
+                        _mark(session, row_id, now, **outcome)
         self.pending = []
         self.since = time.monotonic()
+
+
+_OUTBOX = cast(Table, OutboxMessage.__table__)  # Core: no ORM bookkeeping per row
+_SENT = (update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"))
+         .values(status="sent", sent_at=bindparam("at"), refused={}))
+
+
+def _plain(outcome: dict[str, Any]) -> bool:
+    """Sent, no recipient refused: the outcome _SENT writes."""
+    return list(outcome) == ["refused"] and not outcome["refused"]
 
 
 def _mark(session: Session, row_id: int, now: datetime, *, temporary: str | None = None,
