@@ -12,6 +12,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol, Self
 
 from escalator.settings import SmtpSettings
@@ -49,6 +50,12 @@ def _fail(code: int, text: str, what: str, refused: dict[str, tuple[int, str]] |
     return error(f"{what}: {code} {text}", refused)
 
 
+@lru_cache(maxsize=1)
+def _default_context() -> ssl.SSLContext:
+    """Loading the CA store takes ~20 ms: once per process, not once per batch."""
+    return ssl.create_default_context()
+
+
 class _StaleConnection(TemporaryDeliveryError):
     """Disconnected at MAIL FROM: no part of this message reached the server."""
 
@@ -68,7 +75,7 @@ class SmtpSender:
 
     def open(self) -> SmtpSender:
         s = self.settings
-        context = self._context or ssl.create_default_context()
+        context = self._context or _default_context()
         try:
             if s.ssl:
                 conn: smtplib.SMTP = smtplib.SMTP_SSL(
