@@ -1,4 +1,4 @@
-"""The audit trail's one writer."""
+"""The audit trail's one writer, and what it wrote in the current transaction."""
 
 from __future__ import annotations
 
@@ -8,9 +8,30 @@ from sqlalchemy.orm import Session
 
 from models import Escalation, Event
 
+_ADDED = "events.added"  # session.info key: (transaction, {escalation id: [Event]})
+
 
 def add(session: Session, esc: Escalation, at: datetime, kind: str, actor: str,
         detail: str = "") -> Event:
     event = Event(escalation_id=esc.id, at=at, kind=kind, actor=actor, detail=detail[:4000])
     session.add(event)
+    _added_by_escalation(session).setdefault(esc.id, []).append(event)
     return event
+
+
+def added(session: Session, esc: Escalation) -> list[Event]:
+    """The events `add` wrote to `esc` in this transaction, oldest first, flushed or not.
+
+    The outbox reads the trail without autoflush (a flush per email was most of its cost)
+    and takes the events not yet flushed from here.
+    """
+    return list(_added_by_escalation(session).get(esc.id, ()))
+
+
+def _added_by_escalation(session: Session) -> dict[int, list[Event]]:
+    transaction = session.get_transaction()
+    kept = session.info.get(_ADDED)
+    if kept is None or kept[0] is not transaction:  # a new transaction starts empty
+        kept = session.info[_ADDED] = (transaction, {})
+    by_escalation: dict[int, list[Event]] = kept[1]
+    return by_escalation

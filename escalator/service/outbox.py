@@ -14,10 +14,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from escalator.render import render
+from escalator.service import events
 from escalator.service.recipients import dedupe, mailbox
 from escalator.service.views import escalation_view
 from escalator.settings import Settings
@@ -115,10 +116,31 @@ def _row(session: Session, settings: Settings, kind: str, now: datetime, to_list
 
 def _last_events(session: Session, esc: Escalation) -> list[dict[str, Any]]:
     # delivery failures are the owner's business: their recap lists them apart
-    rows = session.scalars(select(Event).where(Event.escalation_id == esc.id,
-                                               Event.kind.not_in(FAILURE_KINDS))
-                           .order_by(Event.id.desc()).limit(EVENTS))
-    return [_event(e) for e in reversed(list(rows))]
+    stored = _stored_events(session, esc)
+    added = [e for e in events.added(session, esc)
+             if e.kind not in FAILURE_KINDS and e not in stored]
+    return [_event(e) for e in [*stored, *added][-EVENTS:]]
+
+
+_LAST = (select(Event).where(Event.escalation_id == bindparam("esc"),
+                             Event.kind.not_in(FAILURE_KINDS))
+         .order_by(Event.id.desc()).limit(EVENTS))
+_CACHE = "outbox.last_events"  # session.info key: (transaction, {escalation id: [Event]})
+
+
+def _stored_events(session: Session, esc: Escalation) -> list[Event]:
+    """The last EVENTS in the database, oldest first: read once per escalation and
+    transaction, without autoflush (a flush per email was half of rendering's cost);
+    what this transaction adds comes from events.added."""
+    transaction = session.get_transaction()
+    kept = session.info.get(_CACHE)
+    if kept is None or kept[0] is not transaction:
+        kept = session.info[_CACHE] = (transaction, {})
+    cache: dict[int, list[Event]] = kept[1]
+    if esc.id not in cache:
+        with session.no_autoflush:
+            cache[esc.id] = list(reversed(list(session.scalars(_LAST, {"esc": esc.id}))))
+    return cache[esc.id]
 
 
 def _event(e: Event) -> dict[str, Any]:
@@ -127,10 +149,13 @@ def _event(e: Event) -> dict[str, Any]:
 
 def _unreported_failures(session: Session, esc: Escalation) -> list[dict[str, Any]]:
     """Delivery failures and bounces since the owner's last recap; marks them reported."""
+    if any(e.id is None and e.kind in FAILURE_KINDS for e in events.added(session, esc)):
+        session.flush()  # rare (a bounce and a recap in one transaction): ids needed below
     seen = int((esc.extra or {}).get("failures_reported", 0))
-    rows = list(session.scalars(
-        select(Event).where(Event.escalation_id == esc.id, Event.kind.in_(FAILURE_KINDS),
-                            Event.id > seen).order_by(Event.id)))
+    with session.no_autoflush:
+        rows = list(session.scalars(
+            select(Event).where(Event.escalation_id == esc.id, Event.kind.in_(FAILURE_KINDS),
+                                Event.id > seen).order_by(Event.id)))
     if rows:
         esc.extra = {**(esc.extra or {}), "failures_reported": rows[-1].id}  # a new dict: saved
     return [_event(e) for e in rows]
