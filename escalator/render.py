@@ -51,6 +51,9 @@ def environment(directory: str = str(TEMPLATES)) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # checked at start-up (check_templates), not re-read per email: a stat() per
+        # template and include on every render, and an edit could break sending
+        auto_reload=False,
     )
     env.filters["when"] = when
     env.filters["ago"] = ago
