@@ -10,11 +10,11 @@ client shows one conversation.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from escalator.render import render
@@ -116,46 +116,85 @@ def _row(session: Session, settings: Settings, kind: str, now: datetime, to_list
 
 def _last_events(session: Session, esc: Escalation) -> list[dict[str, Any]]:
     # delivery failures are the owner's business: their recap lists them apart
-    stored = _stored_events(session, esc)
+    stored = [e for e in _stored_events(session, esc) if e.kind not in FAILURE_KINDS]
     added = [e for e in events.added(session, esc)
              if e.kind not in FAILURE_KINDS and e not in stored]
     return [_event(e) for e in [*stored, *added][-EVENTS:]]
 
 
-_LAST = (select(Event).where(Event.escalation_id == bindparam("esc"),
-                             Event.kind.not_in(FAILURE_KINDS))
-         .order_by(Event.id.desc()).limit(EVENTS))
-_CACHE = "outbox.last_events"  # session.info key: (transaction, {escalation id: [Event]})
+def _unreported_failures(session: Session, esc: Escalation) -> list[dict[str, Any]]:
+    """Delivery failures and bounces since the owner's last recap; marks them reported."""
+    added = [e for e in events.added(session, esc) if e.kind in FAILURE_KINDS]
+    if any(e.id is None for e in added):
+        session.flush()  # rare (a bounce and a recap in one transaction): ids needed below
+    seen = _seen(esc)
+    stored = [e for e in _stored_events(session, esc) if e.kind in FAILURE_KINDS]
+    rows = sorted({e for e in [*stored, *added] if e.id > seen}, key=lambda e: e.id)
+    if rows:
+        esc.extra = {**(esc.extra or {}), "failures_reported": rows[-1].id}  # a new dict: saved
+    return [_event(e) for e in rows]
+
+
+def _seen(esc: Escalation) -> int:
+    return int((esc.extra or {}).get("failures_reported", 0))
+
+
+_RECENT = (select(Event.id).where(Event.escalation_id == bindparam("esc"),
+                                  Event.kind.not_in(FAILURE_KINDS))
+           .order_by(Event.id.desc()).limit(EVENTS).subquery())
+# the last EVENTS events and the failures not yet reported, in one round trip
+_STORED = (select(Event).where(Event.escalation_id == bindparam("esc"),
+                               or_(Event.id.in_(select(_RECENT.c.id)),
+                                   and_(Event.kind.in_(FAILURE_KINDS),
+                                        Event.id > bindparam("seen"))))
+           .order_by(Event.id))
+_CACHE = "outbox.stored_events"  # session.info key: (transaction, {escalation id: [Event]})
+
+
+def prefetch_events(session: Session, escalations: Sequence[Escalation]) -> None:
+    """What _STORED finds for each of `escalations`, in one query instead of one each
+    (the SLA sweep's batch): the last EVENTS per escalation by a window, and failures
+    after the lowest mark (each recap filters by its own)."""
+    cache = _cache(session)
+    todo = [e.id for e in escalations if e.id not in cache]
+    if not todo:
+        return
+    failure = Event.kind.in_(FAILURE_KINDS)
+    rank = (func.row_number()
+            .over(partition_by=(Event.escalation_id, failure), order_by=Event.id.desc())
+            .label("rank"))
+    ranked = select(Event.id, rank).where(Event.escalation_id.in_(todo)).subquery()
+    seen = min(_seen(e) for e in escalations if e.id in todo)
+    query = (select(Event).join(ranked, ranked.c.id == Event.id)
+             .where(or_(and_(~failure, ranked.c.rank <= EVENTS),
+                        and_(failure, Event.id > seen)))
+             .order_by(Event.id))
+    found: dict[int, list[Event]] = {esc_id: [] for esc_id in todo}
+    with session.no_autoflush:
+        for event in session.scalars(query):
+            found[event.escalation_id].append(event)
+    cache.update(found)
+
+
+def _cache(session: Session) -> dict[int, list[Event]]:
+    transaction = session.get_transaction()
+    kept = session.info.get(_CACHE)
+    if kept is None or kept[0] is not transaction:  # a new transaction starts empty
+        kept = session.info[_CACHE] = (transaction, {})
+    cache: dict[int, list[Event]] = kept[1]
+    return cache
 
 
 def _stored_events(session: Session, esc: Escalation) -> list[Event]:
-    """The last EVENTS in the database, oldest first: read once per escalation and
-    transaction, without autoflush (a flush per email was half of rendering's cost);
-    what this transaction adds comes from events.added."""
-    transaction = session.get_transaction()
-    kept = session.info.get(_CACHE)
-    if kept is None or kept[0] is not transaction:
-        kept = session.info[_CACHE] = (transaction, {})
-    cache: dict[int, list[Event]] = kept[1]
+    """What _STORED finds, oldest first: read once per escalation and transaction, without
+    autoflush (a flush per email was half of rendering's cost); what this transaction
+    adds comes from events.added."""
+    cache = _cache(session)
     if esc.id not in cache:
         with session.no_autoflush:
-            cache[esc.id] = list(reversed(list(session.scalars(_LAST, {"esc": esc.id}))))
+            cache[esc.id] = list(session.scalars(_STORED, {"esc": esc.id, "seen": _seen(esc)}))
     return cache[esc.id]
 
 
 def _event(e: Event) -> dict[str, Any]:
     return {"at": e.at, "kind": e.kind, "actor": e.actor, "detail": e.detail}
-
-
-def _unreported_failures(session: Session, esc: Escalation) -> list[dict[str, Any]]:
-    """Delivery failures and bounces since the owner's last recap; marks them reported."""
-    if any(e.id is None and e.kind in FAILURE_KINDS for e in events.added(session, esc)):
-        session.flush()  # rare (a bounce and a recap in one transaction): ids needed below
-    seen = int((esc.extra or {}).get("failures_reported", 0))
-    with session.no_autoflush:
-        rows = list(session.scalars(
-            select(Event).where(Event.escalation_id == esc.id, Event.kind.in_(FAILURE_KINDS),
-                                Event.id > seen).order_by(Event.id)))
-    if rows:
-        esc.extra = {**(esc.extra or {}), "failures_reported": rows[-1].id}  # a new dict: saved
-    return [_event(e) for e in rows]

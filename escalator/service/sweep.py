@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from escalator.db import Database, is_postgres
 from escalator.service import events
-from escalator.service.outbox import enqueue
+from escalator.service.outbox import enqueue, prefetch_events
 from escalator.service.recipients import (
     add_stakeholders,
     category_contacts,
@@ -42,6 +42,7 @@ def sweep(db: Database, settings: Settings, now: datetime, batch: int = BATCH) -
         try:
             with db.transaction() as session:
                 rows = _claim(session, now, batch)
+                prefetch_events(session, rows)  # one query for the batch's emails
                 decided = sum(climb(session, settings, esc, now) for esc in rows)
         except IntegrityError:
             # another instance decided the same notice first: start over on fresh rows
