@@ -54,7 +54,7 @@ class Intake:
     account: str
     summary: str
     issue: str = ""
-    severity: int | None = None  # explicit Severity, else the risk level through settings.risk_levels
+    severity: int | None = None  # explicit Severity, else the risk level (settings.risk_levels)
     risk_level: str | None = None  # "High" | "Medium" | "Low"
     timeline: str = ""
     call_recording: str = ""  # a URL where one was given
