@@ -6,9 +6,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from escalator.service.txcache import transaction_dict
 from models import Escalation, Event
 
-_ADDED = "events.added"  # session.info key: (transaction, {escalation id: [Event]})
+_ADDED = "events.added"  # {escalation id: [Event]} for the transaction
 
 
 def add(session: Session, esc: Escalation, at: datetime, kind: str, actor: str,
@@ -29,9 +30,4 @@ def added(session: Session, esc: Escalation) -> list[Event]:
 
 
 def _added_by_escalation(session: Session) -> dict[int, list[Event]]:
-    transaction = session.get_transaction()
-    kept = session.info.get(_ADDED)
-    if kept is None or kept[0] is not transaction:  # a new transaction starts empty
-        kept = session.info[_ADDED] = (transaction, {})
-    by_escalation: dict[int, list[Event]] = kept[1]
-    return by_escalation
+    return transaction_dict(session, _ADDED)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from escalator.render import render
 from escalator.service import events
 from escalator.service.recipients import dedupe, mailbox
+from escalator.service.txcache import transaction_dict
 from escalator.service.views import escalation_view
 from escalator.settings import Settings
 from models import Escalation, Event, OutboxMessage
@@ -148,7 +149,7 @@ _STORED = (select(Event).where(Event.escalation_id == bindparam("esc"),
                                    and_(Event.kind.in_(FAILURE_KINDS),
                                         Event.id > bindparam("seen"))))
            .order_by(Event.id))
-_CACHE = "outbox.stored_events"  # session.info key: (transaction, {escalation id: [Event]})
+_CACHE = "outbox.stored_events"  # {escalation id: [Event]} for the transaction
 
 
 def prefetch_events(session: Session, escalations: Sequence[Escalation]) -> None:
@@ -177,12 +178,7 @@ def prefetch_events(session: Session, escalations: Sequence[Escalation]) -> None
 
 
 def _cache(session: Session) -> dict[int, list[Event]]:
-    transaction = session.get_transaction()
-    kept = session.info.get(_CACHE)
-    if kept is None or kept[0] is not transaction:  # a new transaction starts empty
-        kept = session.info[_CACHE] = (transaction, {})
-    cache: dict[int, list[Event]] = kept[1]
-    return cache
+    return transaction_dict(session, _CACHE)
 
 
 def _stored_events(session: Session, esc: Escalation) -> list[Event]:
