@@ -6,7 +6,7 @@
 A throwaway Dovecot (tests/support/dovecot.py) gets a backlog of seed-004 emails shaped
 as /work/shared/bench/helpdesk_peer.sh makes them (multipart text + HTML, ~3 KB, Outlook
 headers, one sender per message). Timed: `mailer.poll.poll_once` with the service's
-intake handler, i.e. fetch, parse, one transaction per message (inbound row, escalation,
+intake handler, i.e. fetch, parse, one transaction per fetched batch (inbound row, escalation,
 events, acknowledgement and first-rung notice rendered into the outbox), and the move to
 the processed folder: what the peer's `get_email` does, whose notices go to Django's
 in-memory mail backend. Delivering the outbox is bench/outbox_bench.py's business.
@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from escalator import config  # noqa: E402
 from escalator.db import Database, init_db  # noqa: E402
-from escalator.jobs import intake_handler  # noqa: E402
+from escalator.jobs import intake_batch_handler  # noqa: E402
 from escalator.settings import Settings  # noqa: E402
 from mailer.poll import poll_once  # noqa: E402
 from models import Escalation, Inbound, OutboxMessage  # noqa: E402
@@ -188,7 +188,7 @@ def main() -> None:
         db = Database(url)
         if url.startswith("sqlite") and args.sqlite_synchronous != "full":
             _synchronous(db, args.sqlite_synchronous)
-        handle = intake_handler(db, settings)
+        handle = intake_batch_handler(db, settings)
         rss_before = peak_rss_mb()
         profiler = cProfile.Profile() if args.profile else None
         started = time.perf_counter()
