@@ -62,46 +62,75 @@ def handle_messages(
     db: Database, settings: Settings, messages: Sequence[tuple[bytes, int | None]],
     now: datetime,
 ) -> list[Outcome]:
-    """Apply a batch in one transaction, each message in a savepoint of its own.
+    """Apply a batch in one transaction: one commit (one fsync) for all of it.
 
-    One commit (one fsync) per batch; the caller moves the messages only after it. A
-    database error rolls the whole batch back (it stays in the inbox for the next poll).
+    The caller moves the messages only after this returns. Should any message fail (a
+    concurrent instance took it first, or a bug), the batch is rolled back and applied
+    again message by message, so one bad message never holds the others back.
+    A database that is away raises: the whole batch stays in the inbox.
     """
     parse_with = parse_settings(settings)
     results = [parser.parse(raw, parse_with, size) for raw, size in messages]
-    with db.transaction() as session:
-        return [_apply_once(session, settings, result, now) for result in results]
-
-
-def _apply_once(session: Session, settings: Settings, result: Result,
-                now: datetime) -> Outcome:
-    key = result.envelope.message_id
-    previous = session.scalar(select(Inbound).where(Inbound.message_key == key))
-    if previous is not None:
-        log.info("already handled %s (%s)", key, previous.outcome)
-        return _folder_of(previous)
     try:
-        with session.begin_nested():
-            inbound = Inbound(
-                message_key=key, sender=result.envelope.sender,
-                subject=result.envelope.subject[:2000], received_at=now,
-                outcome="", reason="",
-            )
-            session.add(inbound)
-            session.flush()  # the unique key: a concurrent instance stops here
-            return apply(session, settings, result, inbound, now)
+        with db.transaction() as session:
+            return _apply_all(session, settings, results, now)
+    except (IntegrityError, _Unexpected):
+        if len(results) > 1:
+            log.info("batch of %d rolled back; applying one by one", len(results))
+    return [_apply_alone(db, settings, result, now) for result in results]
+
+
+class _Unexpected(Exception):
+    """A bug met while applying one message (not a database error)."""
+
+
+def _apply_all(session: Session, settings: Settings, results: Sequence[Result],
+               now: datetime) -> list[Outcome]:
+    keys = [r.envelope.message_id for r in results]
+    known = {i.message_key: _folder_of(i) for i in session.scalars(
+        select(Inbound).where(Inbound.message_key.in_(set(keys))))}
+    outcomes: list[Outcome] = []
+    for result, key in zip(results, keys, strict=True):
+        if key in known:  # handled before, or earlier in this very batch
+            log.info("already handled %s", key)
+            outcomes.append(known[key])
+            continue
+        inbound = Inbound(message_key=key, sender=result.envelope.sender,
+                          subject=result.envelope.subject[:2000], received_at=now,
+                          outcome="", reason="")
+        session.add(inbound)
+        try:
+            outcome = apply(session, settings, result, inbound, now)
+        except SQLAlchemyError:
+            raise
+        except Exception as e:
+            raise _Unexpected(key) from e
+        known[key] = outcome
+        outcomes.append(outcome)
+    session.flush()  # the unique Message-ID: a concurrent instance stops here
+    return outcomes
+
+
+def _apply_alone(db: Database, settings: Settings, result: Result, now: datetime) -> Outcome:
+    key = result.envelope.message_id
+    try:
+        with db.transaction() as session:
+            return _apply_all(session, settings, [result], now)[0]
     except IntegrityError:
         # PostgreSQL: another instance committed this message first; see what it decided
         log.info("message %s handled concurrently by another instance", key)
-        previous = session.scalar(select(Inbound).where(Inbound.message_key == key))
-        return _folder_of(previous) if previous is not None else Outcome.PROCESSED
-    except SQLAlchemyError:
-        raise
-    except Exception as e:  # a bug on one message: keep it for a person, tell the log
-        log.exception("message %s could not be applied; moved to the failed folder", key)
-        session.add(Inbound(message_key=key, sender=result.envelope.sender,
-                            subject=result.envelope.subject[:2000], received_at=now,
-                            outcome="error", reason=f"{type(e).__name__}: {e}"[:2000]))
+        with db.transaction() as session:
+            previous = session.scalar(select(Inbound).where(Inbound.message_key == key))
+            return _folder_of(previous) if previous is not None else Outcome.PROCESSED
+    except _Unexpected as e:  # keep it for a person, and say why in `escalator ignored`
+        cause = e.__cause__ or e
+        log.error("message %s could not be applied; moved to the failed folder", key,
+                  exc_info=cause)
+        with db.transaction() as session:
+            session.add(Inbound(message_key=key, sender=result.envelope.sender,
+                                subject=result.envelope.subject[:2000], received_at=now,
+                                outcome="error",
+                                reason=f"{type(cause).__name__}: {cause}"[:2000]))
         return Outcome.FAILED
 
 
