@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -204,6 +204,13 @@ def link_escalation(session: Session, esc: Escalation, now: datetime) -> Account
     session.add(EscalationAccount(escalation_id=esc.id, account_id=account.id))
     esc.account = account.name
     return AccountLink(account.name, created, typed, account.team)
+
+
+def csm_team(session: Session, csm: str) -> str:
+    """The team of a CSM's accounts in the directory: whose ladder an unknown account climbs."""
+    team = session.scalar(select(Account.team).where(func.lower(Account.csm) == csm.lower(),
+                                                      Account.team != "").limit(1))
+    return team or ""
 
 
 def _find(session: Session, key: str) -> Account | None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 import parser
 from escalator.db import Database
 from escalator.service import events
-from escalator.service.accounts import link_escalation
+from escalator.service.accounts import csm_team, link_escalation
 from escalator.service.outbox import enqueue
 from escalator.service.recipients import (
     add_stakeholders,
@@ -199,7 +199,8 @@ def open_escalation(session: Session, settings: Settings, intake: Intake,
     session.add(esc)
     session.flush()  # the id goes into every Message-ID
     account = link_escalation(session, esc, now)  # before the ladder: the team's rungs
-    esc.team = account.team or None
+    # the account's team; for an account not in the directory, the CSM's team
+    esc.team = account.team or csm_team(session, csm) or None
     first = rung_addresses(settings, esc, targets.first_rung)
     owner = _owner(intake, settings) or (first[0] if first else csm)
     esc.owner = owner

@@ -142,3 +142,27 @@ def test_every_change_is_in_the_audit_trail(db: Database) -> None:
     assert recap.to_addrs == ["mgr@example.com"]  # the new owner must act; the rest informed
     assert {"csm@example.com", "dir@example.com"} <= set(everyone)
     assert len(everyone) == len(set(everyone))
+
+
+def test_team_ladder_for_the_account_and_for_an_unknown_account_the_csms_team(
+        db: Database) -> None:
+    from dataclasses import replace
+
+    from escalator.service.accounts import import_accounts
+
+    with db.transaction() as s:
+        import_accounts(s, "name,arr,segment,renewal_date,csm,team,health\n"
+                           "Initech,120000,Enterprise,2027-03-01,csm@example.com,ent,green\n", T0)
+    settings = replace(SETTINGS, teams={"ent": {"manager": ("ent-mgr@example.com",)}})
+    handle_message(db, settings, email("Issue: x\nSeverity: 3",
+                                       subject="Escalation: Initech – Sync stuck"), T0)
+    handle_message(db, settings, email("Issue: y\nSeverity: 3", n=2,
+                                       subject="Escalation: Hooli – Billing wrong"), T0)
+    handle_message(db, settings, email("Issue: z\nSeverity: 2", n=3,
+                                       subject="Escalation: Initech – Outage"), T0)
+    news = outbox(db, "new")
+    assert [m.to_addrs for m in news] == [
+        ["ent-mgr@example.com"],  # Initech is the ent team's account
+        ["ent-mgr@example.com"],  # Hooli is unknown: its CSM works in the ent team
+        ["dir@example.com"],  # the ent team has no director of its own: [ladder]'s
+    ]
