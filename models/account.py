@@ -10,7 +10,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String
+from sqlalchemy import Date, ForeignKey, Index, Numeric, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -39,7 +39,10 @@ class Account(Base):
     source: Mapped[str] = mapped_column(String(20), default="directory")
     created_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_account_renewal_date", "renewal_date"),)
+    __table_args__ = (
+        Index("ix_account_renewal_date", "renewal_date"),
+        Index("ix_account_csm_lower", text("lower(csm)")),  # a CSM's team, at every intake
+    )
 
 
 class AccountAlias(Base):
