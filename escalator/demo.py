@@ -126,11 +126,12 @@ def _run(tmp: Path, out: Callable[[str], None]) -> None:
         show_mail()
 
         for delta, label in ((timedelta(hours=2), "two hours later"),
+                             (timedelta(hours=3, minutes=5), "75% of the response window"),
                              (timedelta(hours=4, minutes=1), "response target passed"),
                              (timedelta(hours=4, minutes=5), "tick again: nothing doubles")):
             now = at(delta)
             stats = tick(db, settings, now, lambda: capture)
-            out(f"{stamp()} tick ({label}): {stats.notices} breach notices")
+            out(f"{stamp()} tick ({label}): {stats.notices} notices")
             show_mail()
 
         at(timedelta(hours=4, minutes=20))
