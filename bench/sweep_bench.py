@@ -74,7 +74,8 @@ def measure(url: str, sizes: list[int]) -> None:
             ids = list(s.scalars(select(Escalation.id).where(Escalation.status == "open")
                                  .order_by(Escalation.id.desc()).limit(1000)))
             s.execute(update(Escalation).where(Escalation.id.in_(ids)).values(
-                response_due_at=T0 - timedelta(hours=1), next_escalation_at=T0 - timedelta(hours=1)))
+                response_due_at=T0 - timedelta(hours=1),
+                next_escalation_at=T0 - timedelta(hours=1)))
             before = s.scalar(select(func.count()).select_from(OutboxMessage)) or 0
         t = time.perf_counter()
         decided = sweep(db, settings, T0)

@@ -28,7 +28,8 @@ def calendar_from_table(name: str, table: Mapping[str, Any], fail: Fail) -> Cale
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
-        raise fail(f"{where} timezone", f"'{tz}' is not a time zone (e.g. Europe/Berlin)")
+        raise fail(f"{where} timezone",
+                   f"'{tz}' is not a time zone (e.g. Europe/Berlin)") from None
     days_raw = table.get("days", ["mon", "tue", "wed", "thu", "fri"])
     if not isinstance(days_raw, list) or not all(
             isinstance(d, str) and d.lower()[:3] in DAYS for d in days_raw):
@@ -52,9 +53,9 @@ def calendar_from_table(name: str, table: Mapping[str, Any], fail: Fail) -> Cale
             holidays_lib.country_holidays(str(country), subdiv=subdivision)
         except NotImplementedError:
             raise fail(f"{where} country",
-                       f"'{country}' is not a holiday calendar (ISO code, e.g. US, DE)")
+                       f"'{country}' is not a holiday calendar (ISO code, e.g. US, DE)") from None
         except Exception as e:  # the library says which subdivision it does not know
-            raise fail(f"{where} subdivision", f"'{subdivision}': {e}")
+            raise fail(f"{where} subdivision", f"'{subdivision}': {e}") from None
     elif subdivision is not None:
         raise fail(f"{where} subdivision", "needs a country")
     extra_raw = table.get("extra_holidays", [])
@@ -66,7 +67,8 @@ def calendar_from_table(name: str, table: Mapping[str, Any], fail: Fail) -> Cale
         try:
             extra.add(date.fromisoformat(str(value)))
         except ValueError:
-            raise fail(f"{where} extra_holidays", f"'{value}' is not a date (YYYY-MM-DD)")
+            raise fail(f"{where} extra_holidays",
+                       f"'{value}' is not a date (YYYY-MM-DD)") from None
     return Calendar(name=name, timezone=tz, days=days, start=start, end=end,
                     country=str(country) if country else None,
                     subdivision=str(subdivision) if subdivision else None,

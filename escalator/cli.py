@@ -60,7 +60,8 @@ def cmd_poll(args: argparse.Namespace) -> int:
     stats = poll_once(settings.imap, intake_batch_handler(db, settings))
     sent = tick_delivery(db, settings)
     print(f"polled {settings.imap.folder}: {stats.handed} messages, "
-          f"{stats.processed} processed, {stats.failed} failed, {stats.retried + stats.errors} left; "
+          f"{stats.processed} processed, {stats.failed} failed, "
+          f"{stats.retried + stats.errors} left; "
           f"{sent} emails sent")
     return 0
 

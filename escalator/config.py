@@ -25,8 +25,8 @@ from escalator.settings import (
     DigestSettings,
     ImapSettings,
     ReviewSettings,
-    SeverityPolicy,
     Settings,
+    SeverityPolicy,
     SmtpIntakeSettings,
     SmtpSettings,
     TemplateSettings,
@@ -280,7 +280,8 @@ def _warnings(r: _Reader, table: Mapping[str, Any]) -> tuple[float, ...]:
     at = table.get("at", [0.75, 0.9])
     if not isinstance(at, list) or not all(
             isinstance(f, int | float) and not isinstance(f, bool) and 0 < f < 1 for f in at):
-        raise r.fail("[warnings] at", "must be a list of fractions between 0 and 1, e.g. [0.75, 0.9]")
+        raise r.fail("[warnings] at",
+                     "must be a list of fractions between 0 and 1, e.g. [0.75, 0.9]")
     return tuple(sorted(float(f) for f in at))
 
 

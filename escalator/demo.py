@@ -158,8 +158,9 @@ def _run(tmp: Path, out: Callable[[str], None]) -> None:
         controller.stop()
 
     with db.transaction() as session:
-        esc = session.get(Escalation, esc_id)
-        assert esc is not None
+        final = session.get(Escalation, esc_id)
+        assert final is not None
+        esc = final
         out(f"\nESC-{esc.id} now: status {esc.status}, severity {esc.severity}, rung {esc.rung}, "
             f"acknowledged {esc.acknowledged_at:%H:%M} UTC, next escalation "
             f"{esc.next_escalation_at:%Y-%m-%d %H:%M} UTC (resolution target)")

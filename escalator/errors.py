@@ -1,4 +1,5 @@
-"""The exception tree. Library code raises these; only cli.py turns them into a line and an exit code.
+"""The exception tree. Library code raises these; only cli.py turns them into a line and an
+exit code.
 
     EscalatorError
     ├── ConfigError        config.toml is missing, not TOML, or has a bad key or value

@@ -1,7 +1,8 @@
 """The mail edges: bytes in from IMAP or SMTP intake, EmailMessages out over SMTP.
 
 Nothing here knows about escalations, the database or the parser: the caller hands in a
-`handle(raw, size) -> Outcome` (or a `Batch` of them) and gets messages moved or answered accordingly.
+`handle(raw, size) -> Outcome` (or a `Batch` of them) and gets messages moved or answered
+accordingly.
 """
 
 from mailer.errors import (

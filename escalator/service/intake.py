@@ -11,7 +11,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -28,10 +28,10 @@ from escalator.service.recipients import (
     rung_addresses,
 )
 from escalator.service.replies import apply_reply
-from escalator.settings import Settings
-from mailer.outcome import Outcome
 from escalator.service.state import reschedule
+from escalator.settings import Settings
 from escalator.sla import targets_for
+from mailer.outcome import Outcome
 from models import Escalation, Inbound, Notice, OutboxMessage
 from parser.result import Ignored, Intake, Rejection, Reply, Result
 from parser.settings import ParseSettings
@@ -151,7 +151,8 @@ def apply(
         if target is None:
             inbound.outcome, inbound.reason = "rejected", f"ESC-{result.escalation_id} not found"
             _reject(session, settings, result.envelope, now, [parser.result.Problem(
-                f"ESC-{result.escalation_id}", "no such escalation; check the number in the subject",
+                f"ESC-{result.escalation_id}",
+                "no such escalation; check the number in the subject",
             )])
             return Outcome.FAILED
         inbound.escalation_id = target.id
@@ -284,4 +285,5 @@ def _record_bounce(session: Session, result: Ignored, now: datetime) -> None:
     if esc is None:
         return
     who = ", ".join(result.bounced_recipients) or "a recipient"
-    events.add(session, esc, now, "bounce", "escalator", f"delivery to {who} failed: {result.reason}")
+    events.add(session, esc, now, "bounce", "escalator",
+               f"delivery to {who} failed: {result.reason}")

@@ -1,4 +1,5 @@
-"""Escalations as plain dicts: the JSON contract of `show --json` and `list --json`, and email context."""
+"""Escalations as plain dicts: the JSON contract of `show --json` and `list --json`, and the
+emails' context."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The SLA rules, pure: (policy, escalation state, now) -> what is due. The clock is always passed in."""
+"""The SLA rules, pure: (policy, escalation state, now) -> what is due.
+
+The clock is always passed in: that is what makes `tick --at` and fast tests possible.
+"""
 
 from escalator.sla.calendar import Calendar
 from escalator.sla.ladder import (

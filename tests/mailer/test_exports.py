@@ -9,8 +9,9 @@ import mailer
 
 def test_public_names() -> None:
     assert sorted(mailer.__all__) == [
-        "Batch", "CaptureSender", "DeliveryError", "Handler", "MailSender", "Mailbox", "MailboxError",
-        "MailboxUnavailable", "MailerError", "Outcome", "PermanentDeliveryError", "PollStats",
+        "Batch", "CaptureSender", "DeliveryError", "Handler", "MailSender", "Mailbox",
+        "MailboxError", "MailboxUnavailable", "MailerError", "Outcome", "PermanentDeliveryError",
+        "PollStats",
         "SendResult", "SmtpIntake", "SmtpSender", "TemporaryDeliveryError", "build_message",
         "poll_once", "serve", "start_smtp_intake", "wait_for_mail",
     ]

@@ -87,7 +87,8 @@ executive = "e@a.test"
     ('[calendars.x]\ncountry = "ZZ"\n', "[calendars.x] country: 'ZZ' is not a holiday calendar"),
     ('[calendars.x]\nhours = "17:00-09:00"\n', "[calendars.x] hours: '17:00-09:00' has no working"),
     ('[calendars.x]\ndays = []\n', "[calendars.x] days: no working days"),
-    ('[severity.3]\ncalendar = "nope"\n', "[severity.3] calendar: 'nope' is not a [calendars.NAME]"),
+    ('[severity.3]\ncalendar = "nope"\n',
+     "[severity.3] calendar: 'nope' is not a [calendars.NAME]"),
     ('[warnings]\nat = [1.5]\n', "[warnings] at: must be a list of fractions"),
 ])
 def test_bad_calendars_refuse_to_start(tmp_path, extra: str, message: str) -> None:  # type: ignore[no-untyped-def]
