@@ -7,7 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import Cli, ready_cli
 from tests.support.database import fresh_postgres, sqlite_url
+from tests.support.dovecot import Account
+from tests.support.smtp_server import SmtpServer
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -17,3 +20,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     else:
         with fresh_postgres() as url:
             yield url
+
+
+@pytest.fixture
+def cli(tmp_path: Path, database_url: str, dovecot: Account, smtp_server: SmtpServer) -> Cli:
+    """The CLI on a fresh schema, configured for this test's Dovecot and aiosmtpd."""
+    return ready_cli(tmp_path, database_url, dovecot.settings(), smtp_server.settings())

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.test_flow import reply_to, sent_to
-from tests.support.cli import Cli, write_config
+from tests.support.cli import Cli, ready_cli
 from tests.support.dovecot import Account
 from tests.support.smtp_server import SmtpServer
 
@@ -56,12 +56,8 @@ Carla
 
 @pytest.fixture
 def cli(tmp_path: Path, database_url: str, dovecot: Account, smtp_server: SmtpServer) -> Cli:
-    config = write_config(tmp_path / "config.toml", database_url, dovecot.settings(),
-                          smtp_server.settings(),
-                          extra='[teams.enterprise]\ndirector = "ent.director@example.com"\n')
-    c = Cli(config)
-    c.run("init-db")
-    return c
+    return ready_cli(tmp_path, database_url, dovecot.settings(), smtp_server.settings(),
+                     extra='[teams.enterprise]\ndirector = "ent.director@example.com"\n')
 
 
 def test_report_counts_match_hand_computed(cli: Cli, dovecot: Account, smtp_server: SmtpServer,

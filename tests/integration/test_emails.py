@@ -18,7 +18,7 @@ import pytest
 from imapclient import IMAPClient
 
 from tests.integration.test_flow import reply_to
-from tests.support.cli import Cli, write_config
+from tests.support.cli import Cli
 from tests.support.dovecot import Account
 from tests.support.smtp_server import SmtpServer
 
@@ -37,15 +37,6 @@ def escalation(sender: str, subject: str, body: str) -> bytes:
     msg["Message-ID"] = make_msgid(domain="mail.example.com")
     msg.set_content(body)
     return bytes(msg)
-
-
-@pytest.fixture
-def cli(tmp_path: Path, database_url: str, dovecot: Account, smtp_server: SmtpServer) -> Cli:
-    config = write_config(tmp_path / "config.toml", database_url, dovecot.settings(),
-                          smtp_server.settings())
-    c = Cli(config)
-    c.run("init-db")
-    return c
 
 
 def test_every_email_is_tagged_threaded_safe_and_auto_generated(

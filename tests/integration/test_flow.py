@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import make_msgid
-from pathlib import Path
 
 import pytest
 
-from tests.support.cli import Cli, write_config
+from tests.support.cli import Cli
 from tests.support.dovecot import Account
 from tests.support.smtp_server import SmtpServer
 
@@ -84,15 +83,6 @@ def reply_to(original: EmailMessage, sender: str, body: str) -> bytes:
 def sent_to(smtp: SmtpServer, address: str, subject_part: str = "") -> list[EmailMessage]:
     return [m.message() for m in smtp.messages
             if address in m.rcpt_tos and subject_part in str(m.message()["Subject"])]
-
-
-@pytest.fixture
-def cli(tmp_path: Path, database_url: str, dovecot: Account, smtp_server: SmtpServer) -> Cli:
-    config = write_config(tmp_path / "config.toml", database_url, dovecot.settings(),
-                          smtp_server.settings())
-    c = Cli(config)
-    c.run("init-db")
-    return c
 
 
 def test_seed_004_flow_end_to_end(cli: Cli, dovecot: Account, smtp_server: SmtpServer) -> None:

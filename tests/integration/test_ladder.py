@@ -27,7 +27,7 @@ from escalator import config
 from escalator.db import Database
 from escalator.service.intake import handle_message
 from models import Notice, OutboxMessage
-from tests.support.cli import Cli, write_config
+from tests.support.cli import Cli, ready_cli, write_config
 from tests.support.database import fresh_postgres
 from tests.support.dovecot import Account
 from tests.support.smtp_server import SmtpServer
@@ -69,11 +69,8 @@ def breach_counts(smtp: SmtpServer) -> Counter[tuple[str, str]]:
 
 @pytest.fixture
 def cli(tmp_path: Path, database_url: str, dovecot: Account, smtp_server: SmtpServer) -> Cli:
-    path = write_config(tmp_path / "config.toml", database_url, dovecot.settings(),
-                        smtp_server.settings(), extra="[warnings]\nat = [0.5]\n")
-    c = Cli(path)
-    c.run("init-db")
-    return c
+    return ready_cli(tmp_path, database_url, dovecot.settings(), smtp_server.settings(),
+                     extra="[warnings]\nat = [0.5]\n")
 
 
 def test_downtime_catches_up_every_rung_in_order_each_once(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -11,25 +11,13 @@ from hypothesis import strategies as st
 from escalator.settings import RUNGS
 from escalator.sla import (
     Breach,
-    Policy,
     SlaState,
     due_breaches,
     next_escalation_at,
     pause_shift,
     targets_for,
 )
-
-T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-P = Policy()
-H = timedelta(hours=1)
-
-
-def state(severity: int = 2, **kw: object) -> SlaState:
-    t = targets_for(P, severity, T0)
-    base = SlaState(severity=severity, status="open", rung=t.first_rung, acknowledged_at=None,
-                    paused_at=None, response_due_at=t.response_due_at,
-                    resolution_due_at=t.resolution_due_at, opened_at=T0)
-    return replace(base, **kw)  # type: ignore[arg-type]
+from tests.sla.states import T0, H, P, state
 
 
 def apply(s: SlaState, breaches: list[Breach]) -> SlaState:

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalator.sla import Policy, SlaState, due_warnings, next_warning_at, targets_for
+from escalator.sla import Policy, due_warnings, next_warning_at, targets_for
 from escalator.sla.ladder import next_escalation_at
-
-T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-H = timedelta(hours=1)
-P = Policy()
-
-
-def state(severity: int = 2, **kw: object) -> SlaState:
-    t = targets_for(P, severity, T0)
-    base = SlaState(severity=severity, status="open", rung=t.first_rung, acknowledged_at=None,
-                    paused_at=None, response_due_at=t.response_due_at,
-                    resolution_due_at=t.resolution_due_at, opened_at=T0)
-    return replace(base, **kw)  # type: ignore[arg-type]
+from tests.sla.states import T0, H, P, state
 
 
 def test_first_warning_at_75_percent_of_the_response_window() -> None:

@@ -52,6 +52,14 @@ internal_domains = ["example.com"]
     return path
 
 
+def ready_cli(directory: Path, url: str, imap: ImapSettings, smtp: SmtpSettings,
+              extra: str = "") -> Cli:
+    """A config in `directory` and a schema at its database: what `init-db` leaves."""
+    cli = Cli(write_config(directory / "config.toml", url, imap, smtp, extra))
+    cli.run("init-db")
+    return cli
+
+
 @dataclass
 class Cli:
     config: Path
