@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from escalator.service import events, review
 from escalator.service.outbox import enqueue
 from escalator.service.recipients import add_stakeholders, dedupe, rung_addresses
+from escalator.service.state import reschedule
 from escalator.settings import Settings
 from escalator.sla import pause_shift, rung_index, targets_for
-from escalator.service.state import reschedule
 from models import Escalation, Notice
 from parser.result import Command, Reply
 
