@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalator.service.reports import OPEN_STATUSES, exposure_by, totals
+from escalator.service.reports import OPEN_STATUSES, rollups
 from escalator.service.views import escalation_view, event_view
 from escalator.settings import RUNGS
 from models import Account, Escalation, EscalationAccount, Event, Review
@@ -39,11 +39,12 @@ def overview(session: Session, now: datetime) -> dict[str, Any]:
         .where(Escalation.status.in_(OPEN_STATUSES), Escalation.next_escalation_at.is_not(None),
                Escalation.next_escalation_at <= now + SOON)
         .order_by(Escalation.next_escalation_at).limit(20))
+    exposure = rollups(session, ("type",))
     return {
         "matrix": matrix, "rungs": RUNGS,
         "breaching_soon": [escalation_view(e, json=False) for e in soon],
-        "totals": totals(session),
-        "by_type": exposure_by(session, Escalation.type),
+        "totals": exposure["totals"],
+        "by_type": exposure["type"],
     }
 
 
