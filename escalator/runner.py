@@ -1,8 +1,9 @@
 """`escalator run`: the IMAP poller in a thread (and/or SMTP intake), the SLA sweep and the
 outbox on APScheduler.
 
-The sweep runs every SWEEP_SECONDS and, besides, wakes at the nearest deadline in the
-database, so a breach notice goes out within a second or two of its deadline.
+The sweep runs every SWEEP_SECONDS and, besides, wakes at the nearest deadline or warning in
+the database (looked up again after every sweep and every intake), so a breach notice goes
+out within a second or two of its deadline.
 """
 
 from __future__ import annotations
@@ -47,7 +48,18 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
                              stats.delivery.sent)
             except Exception:
                 log.exception("sweep failed; next attempt at the next wake-up")
+        rearm()
+
+    def rearm() -> None:
+        """Wake the sweep at the nearest deadline; after every sweep and every intake."""
+        try:
             _wake_at_next_deadline(db, scheduler, sweep_job)
+        except Exception:  # the interval sweep still runs
+            log.exception("could not schedule the next deadline")
+
+    def after_intake() -> None:
+        deliver(db, settings, senders)
+        rearm()
 
     scheduler.add_job(sweep_job, "interval", seconds=SWEEP_SECONDS, id="sweep",
                       max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
@@ -60,13 +72,13 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
         poller = threading.Thread(
             target=serve, name="imap",
             args=(settings.imap, handle, stop),
-            kwargs={"after_poll": lambda _stats: deliver(db, settings, senders)},
+            kwargs={"after_poll": lambda _stats: after_intake()},
             daemon=True,
         )
         poller.start()
     elif not settings.smtp_intake.host:
         log.warning("[imap] host and [smtp_intake] host are not set: no intake")
-    intake = _smtp_intake(db, settings, scheduler, lambda: deliver(db, settings, senders))
+    intake = _smtp_intake(db, settings, scheduler, after_intake)
     try:
         stop.wait()
     finally:
@@ -116,6 +128,8 @@ def _wake_at_next_deadline(db: Database, scheduler: BackgroundScheduler, job: ob
     if not present:
         return
     nearest = min(t.replace(tzinfo=UTC) if t.tzinfo is None else t for t in present)
-    if nearest - utcnow() < timedelta(seconds=SWEEP_SECONDS):
-        scheduler.add_job(job, "date", run_date=max(nearest, utcnow()), id="deadline",
-                          replace_existing=True)
+    now = utcnow()
+    if nearest - now < timedelta(seconds=SWEEP_SECONDS):
+        # a deadline the last sweep could not clear waits a second: no busy loop
+        at = nearest if nearest > now else now + timedelta(seconds=1)
+        scheduler.add_job(job, "date", run_date=at, id="deadline", replace_existing=True)

@@ -112,3 +112,23 @@ def _still_running(proc: subprocess.Popen[str]) -> None:
     if proc.poll() is not None:
         assert proc.stderr is not None
         raise AssertionError(f"escalator run exited {proc.returncode}: {proc.stderr.read()}")
+
+
+def test_run_wakes_at_the_deadline_not_at_the_next_interval_sweep(
+        tmp_path: Path, dovecot: Account, smtp_server: SmtpServer) -> None:
+    """A 6-second response target: the breach notice comes from the deadline wake-up, well
+    before the 30-second interval sweep would have sent it."""
+    short = "".join(f'\n[severity.{n}]\nresponse = "0.1m"\n' for n in (1, 2, 3, 4))
+    cli = _cli(tmp_path, f"sqlite:///{tmp_path / 'esc.db'}", dovecot, smtp_server, short)
+    with _running(cli) as proc:
+        time.sleep(1.0)
+        dovecot.append("INBOX", raw_email(1))
+        _wait_for_ack(smtp_server, "csm1@example.com", proc)
+        acked = time.monotonic()
+        while time.monotonic() - acked < 20:  # the interval sweep would come at 30 s
+            if any("SLA breach" in str(m.message()["Subject"]) for m in list(smtp_server.messages)):
+                break
+            _still_running(proc)
+            time.sleep(0.1)
+        else:
+            raise AssertionError("no breach notice within 20 s of a 6-second target")
