@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import CTE
 
 from escalator.service.reports_sla import period_start, review_figures, sla_figures
 from models import Account, Escalation, EscalationAccount
@@ -40,12 +41,18 @@ def money(value: Any) -> int | float:
     return int(number) if number.is_integer() else number
 
 
+def open_escalations(*columns: Any) -> CTE:
+    """id and `columns` of the open escalations, from the covering open index. MATERIALIZED
+    on SQLite only: else SQLite walks every link in account order to save a sort, while
+    PostgreSQL, given the plain join, hashes these few rows rather than all the links."""
+    return (select(Escalation.id, *columns).where(is_open())
+            .cte("open_escalation").prefix_with("MATERIALIZED", dialect="sqlite"))
+
+
 def per_account_counts() -> Select[Any]:
     """account_id, open, urgent: one row per account with open escalations. The open rows
-    come first, from the covering status index (MATERIALIZED: else SQLite walks every
-    link in account order to save a sort), then their links by primary key."""
-    open_rows = (select(Escalation.id, Escalation.type).where(is_open())
-                 .cte("open_escalation").prefix_with("MATERIALIZED"))
+    come first, then their links by primary key."""
+    open_rows = open_escalations(Escalation.type)
     return (
         select(
             EscalationAccount.account_id.label("account_id"),
@@ -99,8 +106,7 @@ def rollups(session: Session, groups: tuple[str, ...] = (*ESCALATION_GROUPS, *AC
     type, category: {open, accounts, arr_exposure} per (case-insensitive) value, shown as
     written, most exposed first; segment, team: {accounts, open, urgent, arr_exposure} over
     the accounts with open escalations, most open first."""
-    open_rows = (select(Escalation.id, Escalation.type, Escalation.category).where(is_open())
-                 .cte("open_escalation").prefix_with("MATERIALIZED"))
+    open_rows = open_escalations(Escalation.type, Escalation.category)
     links = (select(open_rows.c.type, open_rows.c.category, EscalationAccount.account_id)
              .join(EscalationAccount, EscalationAccount.escalation_id == open_rows.c.id)
              .cte("open_link").prefix_with("MATERIALIZED"))
