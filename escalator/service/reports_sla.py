@@ -169,25 +169,24 @@ def sla_figures(session: Session, now: datetime) -> dict[str, Any]:
 
 def review_figures(session: Session, since: datetime) -> dict[str, Any]:
     """Completion and satisfaction of the reviews of escalations opened since `since`;
-    their root causes by category."""
-    requested, completed, yes, no = session.execute(select(
-        func.count(Review.requested_at), func.count(Review.completed_at),
-        func.sum(case((Review.satisfied.is_(True), 1), else_=0)),
-        func.sum(case((Review.satisfied.is_(False), 1), else_=0)),
-    ).join(Escalation, Escalation.id == Review.escalation_id)
-     .where(Escalation.opened_at >= since)).one()
-    yes, no = int(yes or 0), int(no or 0)
-    causes: dict[str, list[dict[str, Any]]] = {}
+    their root causes by category. One GROUP BY (category, root cause) gives both: the
+    totals are the sums of its few rows, so the period is joined to the reviews once."""
     rows = session.execute(
-        select(Escalation.category, Review.root_cause, func.count())
+        select(Escalation.category, Review.root_cause, func.count(),
+               func.count(Review.requested_at), func.count(Review.completed_at),
+               func.sum(case((Review.satisfied.is_(True), 1), else_=0)),
+               func.sum(case((Review.satisfied.is_(False), 1), else_=0)))
         .join(Escalation, Escalation.id == Review.escalation_id)
-        .where(Review.root_cause.is_not(None), Escalation.opened_at >= since)
+        .where(Escalation.opened_at >= since)
         .group_by(Escalation.category, Review.root_cause)
-        .order_by(Escalation.category, func.count().desc(), Review.root_cause))
-    for category, cause, n in rows:
-        causes.setdefault(category or "(none)", []).append({"root_cause": cause, "count": n})
+        .order_by(Escalation.category, func.count().desc(), Review.root_cause)).all()
+    requested, completed, yes, no = (sum(int(r[i] or 0) for r in rows) for i in range(3, 7))
+    causes: dict[str, list[dict[str, Any]]] = {}
+    for category, cause, n, *_ in rows:
+        if cause is not None:
+            causes.setdefault(category or "(none)", []).append({"root_cause": cause, "count": n})
     return {
-        "requested": int(requested), "completed": int(completed),
+        "requested": requested, "completed": completed,
         "completion_rate": round(completed / requested, 3) if requested else None,
         "satisfied": yes, "not_satisfied": no,
         "satisfaction_rate": round(yes / (yes + no), 3) if yes + no else None,
