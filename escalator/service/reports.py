@@ -119,27 +119,29 @@ def rollups(session: Session, groups: tuple[str, ...] = (*ESCALATION_GROUPS, *AC
                  .cte("exposed_account").prefix_with("MATERIALIZED"))
     a = accounts_.c
 
-    def part(kind: str, key: Any, label: Any, open_: Any, urgent: Any, rank: Any) -> Select[Any]:
+    def part(kind: str, key: Any, label: Any, open_: Any, urgent: Any, arr: Any,
+             rank: Any) -> Select[Any]:
         return select(literal(kind).label("kind"), key.label("key"), label.label("label"),
                       func.count().label("accounts"), open_.label("open"),
-                      urgent.label("urgent"), func.sum(a.arr).label("arr"), rank.label("rank"))
+                      urgent.label("urgent"), arr.label("arr"), rank.label("rank"))
 
     parts = [part("", literal(""), literal(""), func.sum(a.open), func.sum(a.urgent),
-                  func.sum(a.open))]
+                  func.sum(a.arr), func.sum(a.open))]
     for kind in groups:
         if kind in ACCOUNT_GROUPS:
             column = a[kind]
             parts.append(part(kind, column, column, func.sum(a.open), func.sum(a.urgent),
-                              func.sum(a.open)).group_by(column))
+                              func.sum(a.arr), func.sum(a.open)).group_by(column))
             continue
         value = links.c[kind]  # one row per (value, account) first: ARR once per pair
         key = func.lower(func.trim(value))
         pairs = (select(key.label("key"), func.min(value).label("label"),
                         links.c.account_id, func.count().label("open"))
                  .group_by(key, links.c.account_id).subquery())
+        arr = func.sum(func.coalesce(Account.arr, 0))  # by primary key: no transient index
         parts.append(part(kind, pairs.c.key, func.min(pairs.c.label), func.sum(pairs.c.open),
-                          literal(0), func.sum(a.arr))
-                     .join_from(pairs, accounts_, a.account_id == pairs.c.account_id)
+                          literal(0), arr, arr)
+                     .join_from(pairs, Account, Account.id == pairs.c.account_id)
                      .group_by(pairs.c.key))
     u = union_all(*parts).subquery()
     out: dict[str, Any] = {kind: {} for kind in groups}
