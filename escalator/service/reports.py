@@ -49,7 +49,7 @@ def open_escalations(*columns: Any) -> CTE:
             .cte("open_escalation").prefix_with("MATERIALIZED", dialect="sqlite"))
 
 
-def per_account_counts() -> Select[Any]:
+def per_account_counts() -> Select[int, int, Any]:
     """account_id, open, urgent: one row per account with open escalations. The open rows
     come first, then their links by primary key."""
     open_rows = open_escalations(Escalation.type)
