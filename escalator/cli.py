@@ -102,14 +102,21 @@ def cmd_list(args: argparse.Namespace) -> int:
         if args.account:
             query = query.where(Escalation.account.ilike(args.account))
         rows = [escalation_view(e) for e in session.scalars(query)]
-    if args.json:
+    return _print_rows(rows, args.json, "no escalations", lambda r: (
+        f"{r['id']:>8}  sev {r['severity']}  {r['status']:<8} {r['rung']:<9} "
+        f"{r['account']} – {r['summary']}"))
+
+
+def _print_rows(rows: list[dict[str, Any]], as_json: bool, empty: str,
+                line: Callable[[dict[str, Any]], str]) -> int:
+    """A listing: JSON for scripts, else one line a row (or a line saying there are none)."""
+    if as_json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
     for r in rows:
-        print(f"{r['id']:>8}  sev {r['severity']}  {r['status']:<8} {r['rung']:<9} "
-              f"{r['account']} – {r['summary']}")
+        print(line(r))
     if not rows:
-        print("no escalations")
+        print(empty)
     return 0
 
 
@@ -151,15 +158,9 @@ def cmd_ignored(args: argparse.Namespace) -> int:
     db = _database(settings)
     with db.transaction() as session:
         rows = ignored_messages(session, since)
-    if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
-        return 0
-    for r in rows:
-        print(f"{r['received_at']}  {r['outcome']:<8} {r['sender'] or '(no sender)'}: "
-              f"{r['reason']}  [{r['subject'][:60]}]")
-    if not rows:
-        print("no ignored messages")
-    return 0
+    return _print_rows(rows, args.json, "no ignored messages", lambda r: (
+        f"{r['received_at']}  {r['outcome']:<8} {r['sender'] or '(no sender)'}: "
+        f"{r['reason']}  [{r['subject'][:60]}]"))
 
 
 def cmd_run(args: argparse.Namespace) -> int:

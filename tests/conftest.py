@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from escalator.db import Database, init_db
 from tests.support.dovecot import Account, Dovecot
 from tests.support.smtp_server import SmtpServer
 
@@ -28,3 +30,13 @@ def smtp_server() -> Iterator[SmtpServer]:
     """A real aiosmtpd on a free port recording every message; cues for 4xx/5xx replies."""
     with SmtpServer() as server:
         yield server
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    """A fresh SQLite database at the current schema (service tests with no mail server)."""
+    url = f"sqlite:///{tmp_path / 'escalator.db'}"
+    init_db(url)
+    database = Database(url)
+    yield database
+    database.dispose()

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
-from escalator.db import Database, init_db
+from escalator.db import Database
 from escalator.service.intake import handle_message
 from escalator.settings import Settings, SmtpSettings
 from mailer.outcome import Outcome
@@ -22,15 +19,6 @@ LADDER = {"manager": ("mgr@example.com",), "director": ("dir@example.com",),
           "vp": ("vp@example.com",), "executive": ("ceo@example.com",)}
 SETTINGS = Settings(smtp=SmtpSettings(from_address="escalations@example.com"),
                     ladder=dict(LADDER))
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    url = f"sqlite:///{tmp_path / 'esc.db'}"
-    init_db(url)
-    database = Database(url)
-    yield database
-    database.dispose()
 
 
 def email(body: str, subject: str = "Escalation: Umbrella – Data loss",
