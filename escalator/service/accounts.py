@@ -219,20 +219,28 @@ def _find(session: Session, key: str) -> Account | None:
 
 
 def _create_stub(session: Session, key: str, name: str, now: datetime) -> tuple[Account, bool]:
-    """A savepoint: if another instance creates the same account at once, use theirs."""
+    """A savepoint: if another instance creates the same account at once, use theirs.
+    SQLite needs none: its write lock, taken at BEGIN, admits no other writer."""
+    if session.get_bind().dialect.name == "sqlite":
+        return _new_account(session, key, name, now), True
     try:
         with session.begin_nested():
-            account = Account(name=name, source="intake", created_at=now, segment="", csm="",
-                              team="", health="")
-            session.add(account)
-            session.flush()
-            session.add(AccountAlias(key=key, account_id=account.id, alias=name))
-            session.flush()
+            account = _new_account(session, key, name, now)
+            session.flush()  # a concurrent instance's alias key stops us here
         return account, True
     except IntegrityError:
         found = _find(session, key)
         assert found is not None
         return found, False
+
+
+def _new_account(session: Session, key: str, name: str, now: datetime) -> Account:
+    account = Account(name=name, source="intake", created_at=now, segment="", csm="",
+                      team="", health="")
+    session.add(account)
+    session.flush()  # its id, for the alias
+    session.add(AccountAlias(key=key, account_id=account.id, alias=name))
+    return account
 
 
 def read_file(path: str) -> str:

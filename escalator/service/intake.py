@@ -19,7 +19,7 @@ import parser
 from escalator.db import Database
 from escalator.service import events
 from escalator.service.accounts import csm_team, link_escalation
-from escalator.service.outbox import enqueue
+from escalator.service.outbox import enqueue, new_escalation
 from escalator.service.recipients import (
     add_stakeholders,
     category_contacts,
@@ -199,6 +199,7 @@ def open_escalation(session: Session, settings: Settings, intake: Intake,
     )
     session.add(esc)
     session.flush()  # the id goes into every Message-ID
+    new_escalation(session, esc)
     account = link_escalation(session, esc, now)  # before the ladder: the team's rungs
     # the account's team; for an account not in the directory, the CSM's team
     esc.team = account.team or csm_team(session, csm) or None

@@ -177,6 +177,11 @@ def prefetch_events(session: Session, escalations: Sequence[Escalation]) -> None
     cache.update(found)
 
 
+def new_escalation(session: Session, esc: Escalation) -> None:
+    """An escalation created in this transaction has no stored events: no query for them."""
+    _cache(session)[esc.id] = []
+
+
 def _cache(session: Session) -> dict[int, list[Event]]:
     return transaction_dict(session, _CACHE)
 
