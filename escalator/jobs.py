@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from escalator.db import Database
 from escalator.service.delivery import DeliveryStats, deliver
 from escalator.service.digest import digest_sweep
-from escalator.service.intake import handle_message, handle_messages
+from escalator.service.intake import handle_messages
 from escalator.service.review import review_sweep
 from escalator.service.sweep import sweep
 from escalator.settings import Settings
@@ -50,14 +50,12 @@ def tick(db: Database, settings: Settings, now: datetime,
 
 def intake_handler(db: Database, settings: Settings,
                    clock: Callable[[], datetime] = utcnow) -> Handler:
-    """The function the mail edges call per message: commit, then say where it goes."""
+    """The function the mail edges call per message (SMTP intake): a batch of one."""
+    batch = intake_batch_handler(db, settings, clock)
 
     def handle(raw: bytes, size: int) -> Outcome:
-        try:
-            return handle_message(db, settings, raw, clock(), size)
-        except SQLAlchemyError as e:  # the database is away: leave the message for later
-            log.error("database error, message left for the next poll: %s", e)
-            return Outcome.RETRY
+        [outcome] = batch.handle_all([(raw, size)])
+        return outcome if outcome is not None else Outcome.RETRY
 
     return handle
 
@@ -69,7 +67,7 @@ def intake_batch_handler(db: Database, settings: Settings,
     def handle_all(messages: Sequence[tuple[bytes, int]]) -> list[Outcome]:
         try:
             return handle_messages(db, settings, messages, clock())
-        except SQLAlchemyError as e:
+        except SQLAlchemyError as e:  # the database is away: leave them for later
             log.error("database error, %d messages left for the next poll: %s",
                       len(messages), e)
             return [Outcome.RETRY] * len(messages)

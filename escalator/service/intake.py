@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -19,12 +19,12 @@ import parser
 from escalator.db import Database
 from escalator.service import events
 from escalator.service.accounts import csm_team, link_escalation
-from escalator.service.outbox import enqueue, new_escalation
+from escalator.service.answers import answer
+from escalator.service.outbox import enqueue, message_domain, new_escalation
 from escalator.service.recipients import (
     add_stakeholders,
     category_contacts,
     dedupe,
-    mailbox,
     rung_addresses,
 )
 from escalator.service.replies import apply_reply
@@ -32,8 +32,10 @@ from escalator.service.state import reschedule
 from escalator.settings import Settings
 from escalator.sla import targets_for
 from mailer.outcome import Outcome
-from models import Escalation, Inbound, Notice, OutboxMessage
+from models import Escalation, Inbound, Notice
 from parser.result import Ignored, Intake, Rejection, Reply, Result
+from parser.screen.ours import escalation_ids
+from parser.screen.sender import is_internal
 from parser.settings import ParseSettings
 
 log = logging.getLogger(__name__)
@@ -173,7 +175,7 @@ def apply(
     inbound.outcome = "outsider" if result.keep_in_failed else "ignored"
     inbound.reason = result.reason[:2000]
     log.info("ignored %s from %s: %s", inbound.message_key, inbound.sender, result.reason)
-    _record_bounce(session, result, now)
+    _record_bounce(session, settings, result, now)
     return Outcome.FAILED if result.keep_in_failed else Outcome.PROCESSED
 
 
@@ -191,7 +193,7 @@ def open_escalation(session: Session, settings: Settings, intake: Intake,
         call_recording=intake.call_recording, description=intake.description,
         business_impact=intake.business_impact, actions_taken=list(intake.actions_taken),
         ask=list(intake.ask), links=list(intake.links), steps=list(intake.steps),
-        stakeholders=[], extra={"severity_given": intake.severity is not None},
+        stakeholders=[], extra={},
         opened_at=now, response_due_at=targets.response_due_at,
         resolution_due_at=targets.resolution_due_at, response_breaches=0,
         resolution_breaches=0, paused_seconds=0, source_message_id=env.message_id,
@@ -245,44 +247,21 @@ def _owner(intake: Intake, settings: Settings) -> str | None:
 
 
 def _internal(address: str, settings: Settings) -> bool:
-    domain = address.rsplit("@", 1)[-1].lower()
-    return any(domain == d or domain.endswith("." + d) for d in settings.internal_domains)
+    return is_internal(address, settings.internal_domains)
 
 
 def _reject(session: Session, settings: Settings, env: parser.result.Envelope, now: datetime,
             problems: list[parser.result.Problem]) -> None:
-    """Answer a colleague's unusable message, at most N times an hour per sender (mail loops)."""
-    if env.sender in mailbox(settings) or not env.sender:
-        return
-    since = now - timedelta(hours=1)
-    sent = _recent_rejections(session, env.sender, since)
-    if sent >= settings.max_rejections_per_sender_per_hour:
-        log.warning("not answering %s: %d rejections in the last hour", env.sender, sent)
-        return
-    enqueue(session, settings, kind="rejection", now=now, to=[env.sender],
-            in_reply_to=env.message_id, context={"envelope": env, "problems": problems})
+    """Answer a colleague's unusable message (within the loop breaker's allowance)."""
+    answer(session, settings, kind="rejection", to=env.sender, now=now,
+           in_reply_to=env.message_id, context={"envelope": env, "problems": problems})
 
 
-def _recent_rejections(session: Session, sender: str, since: datetime) -> int:
-    rows = session.scalars(
-        select(OutboxMessage.to_addrs).where(
-            OutboxMessage.kind.in_(("rejection", "confirmation")),
-            OutboxMessage.created_at >= since,
-        )
-    )
-    return sum(1 for to in rows if sender in to)
-
-
-def _record_bounce(session: Session, result: Ignored, now: datetime) -> None:
+def _record_bounce(session: Session, settings: Settings, result: Ignored,
+                   now: datetime) -> None:
     """A bounce of one of our emails is kept on its escalation, for the owner's next recap."""
-    ref = result.bounce_of or ""
-    if not ref.startswith("esc-"):
-        return
-    try:
-        esc_id = int(ref[4:].split(".", 1)[0])
-    except ValueError:
-        return
-    esc = session.get(Escalation, esc_id)
+    ids = escalation_ids(result.bounce_of or "", message_domain(settings))
+    esc = session.get(Escalation, ids[0]) if ids else None
     if esc is None:
         return
     who = ", ".join(result.bounced_recipients) or "a recipient"

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from escalator.service import events, review
+from escalator.service.answers import answer
 from escalator.service.outbox import enqueue
 from escalator.service.recipients import add_stakeholders, dedupe, rung_addresses
 from escalator.service.state import reschedule
@@ -43,8 +44,8 @@ def apply_reply(session: Session, settings: Settings, esc: Escalation, reply: Re
                 to=dedupe(esc.stakeholders, notified), esc=esc,
                 context={"changes": changes, "actor": actor, "problems": problems})
     elif problems:
-        enqueue(session, settings, kind="confirmation", now=now, to=[actor], esc=esc,
-                context={"changes": [], "actor": actor, "problems": problems})
+        answer(session, settings, kind="confirmation", to=actor, now=now, esc=esc,
+               context={"changes": [], "actor": actor, "problems": problems})
     return changes
 
 

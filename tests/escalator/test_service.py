@@ -154,3 +154,16 @@ def test_team_ladder_for_the_account_and_for_an_unknown_account_the_csms_team(
         ["ent-mgr@example.com"],  # Hooli is unknown: its CSM works in the ent team
         ["dir@example.com"],  # the ent team has no director of its own: [ladder]'s
     ]
+
+
+def test_not_understood_confirmations_share_the_loop_breakers_allowance(db: Database) -> None:
+    from dataclasses import replace
+
+    settings = replace(SETTINGS, max_rejections_per_sender_per_hour=2)
+    handle_message(db, settings, email("Issue: x\nSeverity: 3"), T0)
+    handle_message(db, settings, email("no template here", subject="help", n=9), T0)
+    for n in range(4):
+        handle_message(db, settings, email("Severity: 7", subject="Re: [ESC-1] recap",
+                                           sender="csm@example.com", n=10 + n), T0 + H)
+    answered = [m.kind for m in outbox(db) if m.kind in ("rejection", "confirmation")]
+    assert answered == ["rejection", "confirmation"]  # two an hour, whatever the kind
