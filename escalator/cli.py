@@ -22,6 +22,7 @@ from escalator.jobs import intake_batch_handler, smtp_factory, tick, utcnow
 from escalator.service.views import escalation_view, event_view
 from escalator.settings import Settings
 from models import Escalation, Event
+from models.escalation import STATUSES
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -239,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", help="ISO 8601 instant (default now)")
     p = add("list", cmd_list, "escalations")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--status", choices=["open", "working", "waiting", "done"])
+    p.add_argument("--status", choices=STATUSES)
     p.add_argument("--account")
     p = add("show", cmd_show, "one escalation with its history")
     p.add_argument("id", help="ESC-N")

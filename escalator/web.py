@@ -36,6 +36,7 @@ from escalator.errors import ConfigError, EscalatorError
 from escalator.pages import render_page, report_html
 from escalator.service import dashboard, reports
 from escalator.settings import Settings
+from models.escalation import STATUSES
 
 log = logging.getLogger(__name__)
 COOKIE = "escalator_token"
@@ -46,7 +47,6 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-STATUSES = ("open", "working", "waiting", "done")
 
 
 def is_loopback(host: str) -> bool:

@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
 
+STATUSES = ("open", "working", "waiting", "done")  # "waiting" (on the customer) stops the clocks
+OPEN_STATUSES = STATUSES[:3]  # everything not done
+
 
 class Escalation(Base):
     __tablename__ = "escalation"

@@ -88,11 +88,9 @@ def _filename(part: Message) -> str | None:
     return None if name is None else decode(name)  # encoded words, as Outlook writes them
 
 
-def _is_attachment(part: Message) -> bool:
+def _is_attachment(part: Message, filename: str | None) -> bool:
     disposition = str(part.get("Content-Disposition", "")).split(";")[0].strip().lower()
-    return disposition == "attachment" or (
-        disposition != "inline" and _filename(part) is not None
-    )
+    return disposition == "attachment" or (disposition != "inline" and filename is not None)
 
 
 def read_body(msg: Message) -> Body:
@@ -106,10 +104,9 @@ def read_body(msg: Message) -> Body:
             ctype = part.get_content_type()
         except Exception:
             ctype = "text/plain"
-        if part is not msg and (_is_attachment(part) or not ctype.startswith("text/")):
-            attachments.append(
-                Attachment(_filename(part) or "", ctype, len(_payload(part)))
-            )
+        filename = _filename(part)
+        if part is not msg and (_is_attachment(part, filename) or not ctype.startswith("text/")):
+            attachments.append(Attachment(filename or "", ctype, len(_payload(part))))
             continue
         if ctype not in ("text/plain", "text/html"):
             continue  # text/calendar, text/rfc822-headers and the like are not prose

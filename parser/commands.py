@@ -14,7 +14,7 @@ from email.utils import parseaddr
 from parser import fields
 from parser.result import Command, Problem
 
-STATUSES = ("open", "working", "waiting", "done")
+STATUSES = ("open", "working", "waiting", "done")  # = models.escalation.STATUSES (pure: no import)
 _ACK = re.compile(r"^(?:ack|acked|acknowledged?|acknowledging)\s*[.!]*$", re.I)
 _COMMAND = re.compile(
     r"^(?P<label>status|severity|sev|owner|steps\s+to\s+resolve|steps|type|category|links?|"

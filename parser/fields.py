@@ -108,8 +108,7 @@ def risk_level(value: str) -> tuple[str | None, Problem | None]:
     value = value.strip()
     if not value:
         return None, None
-    levels = {m.lower().replace("med", "medium").replace("mediumium", "medium")
-              for m in _RISK.findall(value)}
+    levels = {{"med": "medium"}.get(m.lower(), m.lower()) for m in _RISK.findall(value)}
     if len(levels) == 1:
         return levels.pop().capitalize(), None
     if len(levels) > 1:

@@ -95,10 +95,6 @@ class Mail:
         return tuple(a.strip().lower() for _, a in getaddresses(values) if "@" in a)
 
     @property
-    def sender(self) -> str:
-        return self.address("From")[1]
-
-    @property
     def content_type(self) -> str:
         try:
             return self.msg.get_content_type()

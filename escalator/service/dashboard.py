@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalator.service.reports import OPEN_STATUSES, rollups
+from escalator.service.reports import rollups
 from escalator.service.views import escalation_view, event_view
 from escalator.settings import RUNGS
 from models import Account, Escalation, EscalationAccount, Event, Review
+from models.escalation import OPEN_STATUSES
 
 PAGE = 50
 SOON = timedelta(hours=24)

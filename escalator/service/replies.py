@@ -16,8 +16,6 @@ from escalator.sla import pause_shift, rung_index, targets_for
 from models import Escalation, Notice
 from parser.result import Command, Reply
 
-STATUSES = ("open", "working", "waiting", "done")
-
 
 def apply_reply(session: Session, settings: Settings, esc: Escalation, reply: Reply,
                 now: datetime) -> list[str]:

@@ -21,9 +21,9 @@ from sqlalchemy.sql.selectable import CTE
 
 from escalator.service.reports_sla import period_start, review_figures, sla_figures
 from models import Account, Escalation, EscalationAccount
+from models.escalation import OPEN_STATUSES
 
 URGENT_TYPE = "churn risk"
-OPEN_STATUSES = ("open", "working", "waiting")  # not done; IN (...) can use the status index
 RENEWAL_WINDOWS = (30, 60, 90)
 
 

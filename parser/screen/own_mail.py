@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from parser.incoming import Incoming
 from parser.result import Ignored, Result
+from parser.screen import ours
 
 
 def check(incoming: Incoming) -> Result | None:
     settings = incoming.settings
     if incoming.envelope.sender and incoming.envelope.sender == settings.mailbox_address.lower():
         return Ignored(incoming.envelope, "own mail")
-    message_id = incoming.envelope.message_id.lower()
-    # only our own shape (esc-…@domain): colleagues' clients may use the same domain
-    if message_id.startswith("esc-") and message_id.endswith(
-        "@" + settings.message_id_domain.lower()
-    ):
+    # only our own shape (esc-N.kind.hex@domain): colleagues' clients may use the domain too
+    if ours.pattern(settings.message_id_domain).fullmatch(incoming.envelope.message_id):
         return Ignored(incoming.envelope, "own mail")
     return None
