@@ -12,7 +12,6 @@ the owner's next recap); the accepted recipients stay sent, and recipients refus
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,11 +31,6 @@ from models import Escalation, OutboxMessage
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=15)  # SMTP back after an outage: mail flows within 15 min
 BATCH = 100
-# outcomes per commit: 1, because a row sent but not yet marked is sent AGAIN after a crash
-# (issue 7: "an acknowledgement never sent twice"; tests/integration/test_intake_exactly_once
-# kills `poll --once` mid-delivery). Larger batches trade duplicates for throughput.
-MARK_EVERY = 1
-MARK_SECONDS = 1.0  # ... or per second, whichever comes first
 
 
 @dataclass
@@ -87,14 +81,16 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
     with db.transaction() as session:
         rows = list(session.scalars(
             select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)))
-    marks = _Marks(db, clock)
+
+    def mark(row_id: int, **outcome: Any) -> None:
+        _write_outcome(db, row_id, clock(), outcome)
+
     try:
         sender = sender_factory()
         sender.__enter__()
     except TemporaryDeliveryError as e:
         for row in rows:
-            marks.add(row.id, temporary=str(e))
-        marks.flush()
+            mark(row.id, temporary=str(e))
         stats.deferred += len(rows)
         return
     try:
@@ -107,60 +103,34 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
                     references=row.references, reply_to=settings.smtp.from_address,
                 )
             except ValueError as e:  # an address that does not parse: no retry will help
-                marks.add(row.id, permanent=f"not sent: {e}")
+                mark(row.id, permanent=f"not sent: {e}")
                 stats.failed += 1
                 continue
             try:
                 result = sender.send(msg, [*row.to_addrs, *row.cc_addrs])
             except TemporaryDeliveryError as e:
-                marks.add(row.id, temporary=str(e))
+                mark(row.id, temporary=str(e))
                 stats.deferred += 1
                 continue
             except PermanentDeliveryError as e:
-                marks.add(row.id, permanent=str(e))
+                mark(row.id, permanent=str(e))
                 stats.failed += 1
                 continue
             refused = {a: f"{code} {text}" for a, (code, text) in result.refused.items()}
-            marks.add(row.id, refused=refused)
+            mark(row.id, refused=refused)
             stats.sent += 1
     finally:
-        try:
-            marks.flush()  # what got its 250 before an error is marked, not sent again
-        finally:
-            sender.__exit__(None, None, None)
+        sender.__exit__(None, None, None)
 
 
-class _Marks:
-    """Outcomes written MARK_EVERY rows or MARK_SECONDS at a time, in one transaction.
-
-    One commit per email would cap delivery at the database's commit rate; a crash loses
-    at most the marks not yet written, and those rows are sent again once, by the lease.
-    """
-
-    def __init__(self, db: Database, clock: Callable[[], datetime]) -> None:
-        self.db = db
-        self.clock = clock
-        self.pending: list[tuple[int, datetime, dict[str, Any]]] = []
-        self.since = time.monotonic()
-
-    def add(self, row_id: int, **outcome: Any) -> None:
-        self.pending.append((row_id, self.clock(), outcome))
-        if len(self.pending) >= MARK_EVERY or time.monotonic() - self.since > MARK_SECONDS:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.pending:
-            # a plain "sent" (every recipient took it: nearly all) needs no read of the row,
-            # so those go as one UPDATE by id; anything else goes through _mark
-            sent = [{"row_id": i, "at": now} for i, now, o in self.pending if _plain(o)]
-            with self.db.transaction() as session:
-                if sent:
-                    session.execute(_SENT, sent)
-                for row_id, now, outcome in self.pending:
-                    if not _plain(outcome):
-                        _mark(session, row_id, now, **outcome)
-        self.pending = []
-        self.since = time.monotonic()
+def _write_outcome(db: Database, row_id: int, now: datetime, outcome: dict[str, Any]) -> None:
+    """Each outcome commits at once: a row sent but not yet marked is sent AGAIN after a
+    crash (once, when its lease runs out), so the window stays one email wide."""
+    with db.transaction() as session:
+        if _plain(outcome):  # nearly all: one UPDATE by id, no read of the row
+            session.execute(_SENT, {"row_id": row_id, "at": now})
+        else:
+            _mark(session, row_id, now, **outcome)
 
 
 _OUTBOX = cast(Table, OutboxMessage.__table__)  # Core: no ORM bookkeeping per row
