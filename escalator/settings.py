@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -124,7 +125,7 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     review: ReviewSettings = field(default_factory=ReviewSettings)
 
-    @property
+    @cached_property  # the sweep and every reschedule read it: build it once
     def policy(self) -> Policy:
         from escalator.sla.policy import Policy
 
