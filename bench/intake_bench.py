@@ -1,10 +1,10 @@
 """Full intake from a Dovecot backlog, in messages/s and peak RSS, beside the peer's figure.
 
-    /work/venv/bin/python bench/intake_bench.py [--messages 10000] [--database-url URL]
+    .venv/bin/python bench/intake_bench.py [--messages 10000] [--database-url URL]
                                                 [--profile] [--peer N | --no-peer]
 
 A throwaway Dovecot (tests/support/dovecot.py) gets a backlog of seed-004 emails shaped
-as /work/shared/bench/helpdesk_peer.sh makes them (multipart text + HTML, ~3 KB, Outlook
+as ../shared/bench/helpdesk_peer.sh makes them (multipart text + HTML, ~3 KB, Outlook
 headers, one sender per message). Timed: `mailer.poll.poll_once` with the service's
 intake handler, i.e. fetch, parse, one transaction per fetched batch (inbound row, escalation,
 events, acknowledgement and first-rung notice rendered into the outbox), and the move to
@@ -48,7 +48,8 @@ from mailer.poll import poll_once  # noqa: E402
 from models import Escalation, Inbound, OutboxMessage  # noqa: E402
 from tests.support.dovecot import PASSWORD, Dovecot  # noqa: E402
 
-PEER = Path("/work/shared/bench/helpdesk_peer.sh")
+# the peer script lives in ../shared/bench beside the clone
+PEER = Path(__file__).resolve().parents[2] / "shared" / "bench" / "helpdesk_peer.sh"
 APPEND_BATCH = 250
 
 # the peer's vocabulary (helpdesk_peer.sh), so both sides parse the same kind of mail

@@ -1,7 +1,7 @@
 """How many messages a second does parse() read, beside the bare standard-library parse
 of the same bytes (compat32 and policy.default)? One core, one process.
 
-    /work/venv/bin/python bench/parser_bench.py [--seconds 2]
+    .venv/bin/python bench/parser_bench.py [--seconds 2]
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 15,000 accounts, then 1k, 10k, 100k and 200k generated escalations (about 13% open),
 on SQLite and PostgreSQL. Targets: report < 1 s, a dashboard page < 200 ms.
 
-    /work/venv/bin/python bench/report_bench.py [--sizes 1000,10000,100000,200000]
+    .venv/bin/python bench/report_bench.py [--sizes 1000,10000,100000,200000]
         [--databases sqlite,postgresql]    (PostgreSQL: ESCALATOR_TEST_PG, as the tests)
 
 Each figure is the best of three runs, after ANALYZE (VACUUM ANALYZE on PostgreSQL); the
