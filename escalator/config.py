@@ -6,15 +6,20 @@ in one line: "config.toml: [severity.2] response: '4x' is not a duration (use 30
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import fields, replace
 from datetime import timedelta
+from email.headerregistry import Address
+from email.policy import default as default_policy
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from publicsuffixlist import PublicSuffixList
 
 from escalator.calendars_config import calendar_from_table
 from escalator.errors import ConfigError
@@ -23,6 +28,7 @@ from escalator.settings import (
     RUNGS,
     DatabaseSettings,
     DigestSettings,
+    HealthSettings,
     ImapSettings,
     ReviewSettings,
     Settings,
@@ -39,16 +45,51 @@ _LADDER_KEYS = ("manager", "director", "vp", "executive")
 _TOP_TABLES = {
     "database", "imap", "smtp", "organization", "ladder", "severity", "risk_levels",
     "teams", "categories", "intake", "calendars", "warnings", "templates", "digest",
-    "web", "review", "smtp_intake",
+    "web", "review", "smtp_intake", "health",
 }
+_ORGANIZATION_KEYS = {"internal_domains", "trusted_authserv_id", "admins", "allowed_external",
+                      "max_stakeholders"}
+MAX_DURATION = timedelta(days=365)  # past this a due time is a typo (and may overflow)
+# (table, key) -> (lowest, highest, what it is): range checked at load
+_RANGES: dict[tuple[str, str], tuple[float, float, str]] = {
+    ("imap", "port"): (1, 65535, "a TCP port"),
+    ("smtp", "port"): (1, 65535, "a TCP port"),
+    ("smtp_intake", "port"): (1, 65535, "a TCP port"),
+    ("web", "port"): (1, 65535, "a TCP port"),
+    ("imap", "poll_seconds"): (1, 86400, "a number of seconds between polls"),
+    ("imap", "max_message_bytes"): (1, 2**40, "a size in bytes"),
+    ("smtp_intake", "max_message_bytes"): (1, 2**40, "a size in bytes"),
+    ("smtp", "timeout_seconds"): (0.1, 3600, "a time limit in seconds"),
+    ("smtp", "lease_seconds"): (1, 86400, "a number of seconds"),
+}
+_DERIVED = {"from_name"}  # set from another key, not a key of its own
+_SUFFIXES = PublicSuffixList()  # the bundled Public Suffix List, no network
 
 
 def parse_duration(text: str) -> timedelta:
-    """'30m', '4h', '1.5d', '2w' -> timedelta; ValueError otherwise."""
+    """'30m', '4h', '1.5d', '2w' -> timedelta; ValueError otherwise (also when too big)."""
     m = _DURATION.match(text)
     if not m:
         raise ValueError(text)
-    return timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
+    try:
+        return timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
+    except OverflowError:
+        raise ValueError(text) from None
+
+
+def parse_address(text: str) -> Address:
+    """'Name <a@b.example>' or 'a@b.example' -> one Address; ValueError otherwise."""
+    try:
+        header = default_policy.header_factory("to", text)
+        found = list(header.addresses)
+        defects = [d for d in header.defects
+                   if "non-ASCII" not in str(d)]  # RFC 6532 addresses are fine
+    except Exception:  # the stdlib parser raises IndexError and others on some input
+        raise ValueError(text) from None
+    if defects or len(found) != 1 or not found[0].username or not found[0].domain:
+        raise ValueError(text)
+    address: Address = found[0]
+    return address
 
 
 class _Reader:
@@ -74,7 +115,7 @@ class _Reader:
 
     def dataclass_table(self, data: Mapping[str, Any], name: str, cls: Any) -> Any:
         table = self.table(data, name)
-        types = {f.name: f.type for f in fields(cls)}
+        types = {f.name: f.type for f in fields(cls) if f.name not in _DERIVED}
         self.check_keys(table, f"[{name}]", set(types))
         values: dict[str, Any] = {}
         for key, value in table.items():
@@ -87,17 +128,31 @@ class _Reader:
             }.get(str(expected), True)
             if not ok:
                 raise self.fail(f"[{name}] {key}", f"must be {_article(str(expected))}")
+            if (name, key) in _RANGES:
+                self.check_range(value, f"[{name}] {key}", *_RANGES[name, key])
             values[key] = value
         return cls(**values)
 
+    def check_range(self, value: float, where: str, low: float, high: float,
+                    what: str) -> None:
+        if not (math.isfinite(value) and low <= value <= high):
+            raise self.fail(where, f"{value} is not {what} ({low:g}-{high:g})")
+
+    def address(self, value: Any, where: str) -> Address:
+        if not isinstance(value, str):
+            raise self.fail(where, "must be an address")
+        try:
+            return parse_address(value.strip())
+        except ValueError:
+            raise self.fail(where, f"'{value}' is not an e-mail address "
+                                   "(use name@example.com or Name <name@example.com>)") from None
+
     def addresses(self, value: Any, where: str) -> tuple[str, ...]:
+        """Each item parsed as one address; the bare address, lower case, is kept."""
         items = [value] if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(a, str) for a in items):
             raise self.fail(where, "must be an address or a list of addresses")
-        for a in items:
-            if "@" not in a or any(c.isspace() for c in a.strip()):
-                raise self.fail(where, f"'{a}' is not an e-mail address")
-        return tuple(a.strip().lower() for a in items)
+        return tuple(self.address(a, where).addr_spec.lower() for a in items)
 
 
 def _article(type_name: str) -> str:
@@ -143,21 +198,22 @@ def from_dict(data: Mapping[str, Any], name: str = "<config>",
         for key in ("host", "username"):
             if not getattr(imap, key):
                 raise r.fail(f"[imap] {key}", "missing")
-    if "@" not in smtp.from_address:
-        raise r.fail("[smtp] from_address", f"'{smtp.from_address}' is not an e-mail address")
+    mailbox = r.address(smtp.from_address, "[smtp] from_address")
+    smtp = replace(smtp, from_address=mailbox.addr_spec.lower(), from_name=mailbox.display_name)
 
     org = r.table(data, "organization")
-    r.check_keys(org, "[organization]", {"internal_domains", "trusted_authserv_id"})
-    if "internal_domains" not in org:
-        raise r.fail("[organization] internal_domains", "missing (who may open escalations)")
-    domains = org["internal_domains"]
-    if not isinstance(domains, list) or not domains or not all(
-        isinstance(d, str) and d.strip() for d in domains
-    ):
-        raise r.fail("[organization] internal_domains", "must be a non-empty list of domains")
+    r.check_keys(org, "[organization]", _ORGANIZATION_KEYS)
+    domains = _internal_domains(r, org)
     trusted = org.get("trusted_authserv_id")
-    if trusted is not None and not isinstance(trusted, str):
-        raise r.fail("[organization] trusted_authserv_id", "must be a string")
+    if trusted is not None and (not isinstance(trusted, str) or not trusted.strip()):
+        raise r.fail("[organization] trusted_authserv_id",
+                     "must be your mail server's authserv-id, e.g. \"mx.example.com\"")
+    admins = r.addresses(org.get("admins", []), "[organization] admins")
+    allowed_external = r.addresses(org.get("allowed_external", []),
+                                   "[organization] allowed_external")
+    max_stakeholders = _positive_int(r, org, "max_stakeholders", "[organization]", 50)
+    r.check_range(max_stakeholders, "[organization] max_stakeholders", 1, 10000,
+                  "a number of stakeholders")
 
     ladder = _ladder(r, r.table(data, "ladder"), "[ladder]", require=True)
     calendars = {
@@ -190,15 +246,53 @@ def from_dict(data: Mapping[str, Any], name: str = "<config>",
 
     return Settings(
         path=name, database=database, imap=imap, smtp=smtp, smtp_intake=smtp_intake,
-        internal_domains=tuple(d.strip().lower() for d in domains),
-        trusted_authserv_id=trusted, ladder=ladder, severities=severities,
+        internal_domains=domains, trusted_authserv_id=trusted and trusted.strip(),
+        admins=admins, allowed_external=allowed_external, max_stakeholders=max_stakeholders,
+        ladder=ladder, severities=severities,
         risk_levels=risk_levels, default_severity=default_sev, teams=teams,
         categories=categories, max_rejections_per_sender_per_hour=limit,
         calendars=calendars, warnings=warnings,
         templates=_templates(r, r.table(data, "templates")),
         digest=_digest(r, data),
         web=_web(r, data), review=_review(r, r.table(data, "review")),
+        health=_health(r, r.table(data, "health")),
     )
+
+
+def warnings(settings: Settings) -> list[str]:
+    """What a valid config still leaves unsafe: logged by `run`, shown as a banner."""
+    found: list[str] = []
+    if not settings.trusted_authserv_id:
+        found.append("[organization] trusted_authserv_id is not set: any message whose From "
+                     "claims an internal address is trusted, forged or not")
+    return found
+
+
+def _internal_domains(r: _Reader, org: Mapping[str, Any]) -> tuple[str, ...]:
+    where = "[organization] internal_domains"
+    if "internal_domains" not in org:
+        raise r.fail(where, "missing (who may open escalations)")
+    domains = org["internal_domains"]
+    if not isinstance(domains, list) or not domains or not all(
+        isinstance(d, str) and d.strip() for d in domains
+    ):
+        raise r.fail(where, "must be a non-empty list of domains")
+    result = tuple(d.strip().lower().lstrip("@") for d in domains)
+    for d in result:
+        # "com" or "co.uk" would make half the world a colleague
+        if "." not in d or _SUFFIXES.is_public(d):
+            raise r.fail(where, f"'{d}' is a public suffix, not your organization's domain")
+        if "@" in d or any(c.isspace() for c in d):
+            raise r.fail(where, f"'{d}' is not a domain (e.g. example.com)")
+    return result
+
+
+def _health(r: _Reader, table: Mapping[str, Any]) -> HealthSettings:
+    keys = {"mailbox_silent_after", "smtp_failing_after"}
+    r.check_keys(table, "[health]", keys)
+    base = HealthSettings()
+    values = {key: _duration(r, table[key], f"[health] {key}") for key in keys if key in table}
+    return replace(base, **values)
 
 
 def _templates(r: _Reader, table: Mapping[str, Any]) -> TemplateSettings:
@@ -233,8 +327,6 @@ def _digest(r: _Reader, data: Mapping[str, Any]) -> DigestSettings | None:
 
 def _web(r: _Reader, data: Mapping[str, Any]) -> WebSettings:
     web: WebSettings = r.dataclass_table(data, "web", WebSettings)
-    if not 0 < web.port < 65536:
-        raise r.fail("[web] port", f"{web.port} is not a TCP port (1-65535)")
     return web
 
 
@@ -329,6 +421,8 @@ def _duration(r: _Reader, value: Any, where: str) -> timedelta:
         raise r.fail(where, f"'{value}' is not a duration (use e.g. 30m, 4h, 3d, 2w)") from None
     if d <= timedelta(0):
         raise r.fail(where, f"'{value}' must be longer than zero")
+    if d > MAX_DURATION:
+        raise r.fail(where, f"'{value}' is longer than {MAX_DURATION.days} days")
     return d
 
 

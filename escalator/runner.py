@@ -32,8 +32,11 @@ SWEEP_SECONDS = 30
 
 
 def run(db: Database, settings: Settings, stop: threading.Event) -> None:
+    from escalator.config import warnings
     from escalator.web import start_dashboard
 
+    for line in warnings(settings):
+        log.warning("%s", line)
     dashboard = start_dashboard(db, settings)  # first: a bad [web] stops us before anything runs
     scheduler = BackgroundScheduler(timezone=UTC)
     senders = smtp_factory(settings)

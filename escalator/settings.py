@@ -44,7 +44,8 @@ class SmtpSettings:
     password: str = ""
     ssl: bool = False
     starttls: bool = False
-    from_address: str = "escalations@example.com"
+    from_address: str = "escalations@example.com"  # the bare address (envelope, Message-ID)
+    from_name: str = ""  # the display name of from_address = "Name <address>", if any
     timeout_seconds: float = 30.0
     lease_seconds: int = 300  # a claimed outbox row is retried after this if its sender died
 
@@ -83,6 +84,14 @@ class ReviewSettings:
 
 
 @dataclass(frozen=True)
+class HealthSettings:
+    """When [organization] admins are alerted (see the health checks)."""
+
+    mailbox_silent_after: timedelta = timedelta(minutes=15)
+    smtp_failing_after: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
 class SeverityPolicy:
     response: timedelta
     resolution: timedelta
@@ -108,6 +117,9 @@ class Settings:
     smtp_intake: SmtpIntakeSettings = field(default_factory=SmtpIntakeSettings)
     internal_domains: tuple[str, ...] = ("example.com",)
     trusted_authserv_id: str | None = None
+    admins: tuple[str, ...] = ()  # alerted when Escalator is unwell
+    allowed_external: tuple[str, ...] = ()  # outside addresses that may be owner/stakeholder
+    max_stakeholders: int = 50  # per escalation; a reply adding more is answered
     # rung name -> addresses; "csm" is always the escalation's own CSM
     ladder: dict[str, tuple[str, ...]] = field(default_factory=dict)
     severities: dict[int, SeverityPolicy] = field(default_factory=lambda: dict(DEFAULT_SEVERITIES))
@@ -124,6 +136,7 @@ class Settings:
     digest: DigestSettings | None = None  # no [digest] table: no daily digests
     web: WebSettings = field(default_factory=WebSettings)
     review: ReviewSettings = field(default_factory=ReviewSettings)
+    health: HealthSettings = field(default_factory=HealthSettings)
 
     @cached_property  # the sweep and every reschedule read it: build it once
     def policy(self) -> Policy:

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.headerregistry import Address
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, or_, select, update
@@ -93,11 +94,12 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
             mark(row.id, temporary=str(e))
         stats.deferred += len(rows)
         return
+    mailbox = Address(settings.smtp.from_name, addr_spec=settings.smtp.from_address)
     try:
         for row in rows:
             try:
                 msg = build_message(
-                    from_addr=settings.smtp.from_address, to=row.to_addrs, cc=row.cc_addrs,
+                    from_addr=mailbox, to=row.to_addrs, cc=row.cc_addrs,
                     subject=row.subject, text=row.text_body, html=row.html_body,
                     message_id=row.message_id, in_reply_to=row.in_reply_to,
                     references=row.references, reply_to=settings.smtp.from_address,

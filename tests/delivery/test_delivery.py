@@ -5,12 +5,14 @@ The clock given to deliver() is the only clock: an hour of SMTP downtime takes n
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import select
 
+from escalator.config import from_dict
 from escalator.db import Database
 from escalator.service.delivery import MAX_BACKOFF, deliver
 from escalator.service.intake import handle_message
@@ -172,3 +174,22 @@ def test_a_4xx_recipient_among_accepted_ones_gets_a_copy_of_its_own(
     clock.advance(minutes=1)
     assert deliver(db, settings, factory(settings), clock=clock).sent == 1
     assert [m.rcpt_tos for m in smtp_server.messages] == [("a@example.com",), ("b@example.com",)]
+
+
+def test_from_address_with_a_display_name(db: Database, smtp_server: SmtpServer) -> None:
+    """[smtp] from_address = "Escalations <…>": the name in From, the address everywhere else."""
+    parsed = from_dict({"organization": {"internal_domains": ["example.com"]},
+                        "ladder": {k: list(v) for k, v in settings_for(1, db).ladder.items()},
+                        "smtp": {"from_address": "Escalations Desk <Escalations@Example.com>"}})
+    settings = settings_for(smtp_server.port, db)
+    settings = replace(settings, smtp=replace(settings.smtp, from_address=parsed.smtp.from_address,
+                                              from_name=parsed.smtp.from_name))
+    open_escalation(db, settings)
+    deliver(db, settings, factory(settings), clock=Clock())
+    received = smtp_server.messages
+    assert received and {m.mail_from for m in received} == {"escalations@example.com"}
+    for m in received:
+        msg = m.message()
+        assert str(msg["From"]) == "Escalations Desk <escalations@example.com>"
+        assert str(msg["Message-ID"]).endswith("@example.com>")
+        assert "escalations@example.com" not in m.rcpt_tos  # never mails itself
