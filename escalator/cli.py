@@ -78,9 +78,16 @@ def cmd_tick(args: argparse.Namespace) -> int:
     now = _instant(args.at) if args.at else utcnow()
     db = _database(settings)
     stats = tick(db, settings, now, smtp_factory(settings))
+    faults = ""
+    if stats.failed_escalations:
+        ids = ", ".join(f"ESC-{i}" for i in dict.fromkeys(stats.failed_escalations))
+        faults = f"; failed and put off: {ids}"
     print(f"tick at {now.isoformat()}: {stats.notices} notices; "
           f"{stats.delivery.sent} emails sent, {stats.delivery.deferred} deferred, "
-          f"{stats.delivery.failed} failed")
+          f"{stats.delivery.failed} failed{faults}")
+    if stats.failed_jobs:
+        failed = "; ".join(f"{job}: {stats.errors[job]}" for job in stats.failed_jobs)
+        raise EscalatorError(f"tick: job failed: {failed}")
     return 0
 
 

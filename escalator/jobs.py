@@ -1,18 +1,29 @@
 """The periodic jobs, in the one order `run` and `tick` both use, and the intake handler.
 
-    tick(now):  sweep (SLA breaches) -> digests (daily, per person) -> deliver (the outbox)
+    tick(now):  sweep (SLA breaches) -> digests (daily, per person) -> reviews (reminders)
+                -> delivery (the outbox)
+
+Each job runs on its own, as GoAlert's engine runs its modules: one that raises is logged,
+named in TickStats.failed_jobs (with its one-line error in `errors`) and recorded in
+escalator.status; the jobs after it still run, and delivery always runs. Inside the jobs,
+each escalation is isolated too: the ids that failed and were put off (each with a "fault"
+event on its trail) are in TickStats.failed_escalations, the people whose digest failed in
+failed_digests. `tick` itself raises nothing a job raised. `deliver=False` leaves the
+outbox to a worker of its own (`escalator run`).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from escalator import status
 from escalator.db import Database
+from escalator.service import faults
 from escalator.service.delivery import DeliveryStats, deliver
 from escalator.service.digest import digest_sweep
 from escalator.service.intake import handle_messages
@@ -29,11 +40,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+JOB_NAMES = ("sweep", "digests", "reviews", "delivery")  # as escalator.status names them
+
+
 @dataclass
 class TickStats:
-    notices: int
-    delivery: DeliveryStats
+    notices: int = 0
+    delivery: DeliveryStats = field(default_factory=DeliveryStats)
     digests: int = 0
+    reminders: int = 0
+    failed_jobs: list[str] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)  # job -> one line
+    failed_escalations: list[int] = field(default_factory=list)
+    failed_digests: list[str] = field(default_factory=list)
 
 
 def smtp_factory(settings: Settings) -> Callable[[], MailSender]:
@@ -41,11 +60,74 @@ def smtp_factory(settings: Settings) -> Callable[[], MailSender]:
 
 
 def tick(db: Database, settings: Settings, now: datetime,
-         sender_factory: Callable[[], MailSender]) -> TickStats:
-    notices = sweep(db, settings, now)
-    digests = digest_sweep(db, settings, now)
-    review_sweep(db, settings, now)  # post-escalation review reminders
-    return TickStats(notices, deliver(db, settings, sender_factory), digests)
+         sender_factory: Callable[[], MailSender], *, deliver_outbox: bool = True
+         ) -> TickStats:
+    stats = TickStats()
+    esc_failed = stats.failed_escalations
+
+    def run_sweep() -> str | None:
+        before = len(esc_failed)
+        stats.notices = sweep(db, settings, now, failed=esc_failed)
+        return _partial(esc_failed[before:])
+
+    def run_digests() -> str | None:
+        stats.digests = digest_sweep(db, settings, now, failed=stats.failed_digests)
+        failed = stats.failed_digests
+        return f"digest failed for {len(failed)} people" if failed else None
+
+    def run_reviews() -> str | None:
+        before = len(esc_failed)
+        stats.reminders = review_sweep(db, settings, now, failed=esc_failed)
+        return _partial(esc_failed[before:])
+
+    def run_delivery() -> None:
+        stats.delivery = deliver(db, settings, sender_factory)
+
+    jobs: list[tuple[str, Callable[[], str | None]]] = [
+        ("sweep", run_sweep), ("digests", run_digests), ("reviews", run_reviews)]
+    if deliver_outbox:
+        jobs.append(("delivery", run_delivery))
+    for name, job in jobs:
+        run_job(name, job, stats)
+    return stats
+
+
+def _partial(ids: list[int]) -> str | None:
+    if not ids:
+        return None
+    return ("failed for " + ", ".join(f"ESC-{i}" for i in ids[:10])
+            + (f" and {len(ids) - 10} more" if len(ids) > 10 else "") + " (see their trail)")
+
+
+def run_job(name: str, job: Callable[[], str | None], stats: TickStats | None = None) -> bool:
+    """Run one job; its failure is logged, recorded in escalator.status and in `stats`,
+    and goes no further. A job that ran but failed for some escalations returns a line
+    saying so: recorded as a failure of the job (the alarm), not in failed_jobs.
+    True when it ran through."""
+    try:
+        partial = job()
+    except Exception as e:
+        line = describe(e)
+        log.error("%s job failed: %s", name, line)
+        log.debug("%s job failed", name, exc_info=e)  # the traceback with -v
+        status.record_failure(name, utcnow(), line)
+        if stats is not None:
+            stats.failed_jobs.append(name)
+            stats.errors[name] = line
+        return False
+    if partial:
+        status.record_failure(name, utcnow(), partial)
+    else:
+        status.record_ok(name, utcnow())
+    return True
+
+
+def describe(e: BaseException) -> str:
+    """One line for a job's failure; a database error by its driver's first line."""
+    if isinstance(e, SQLAlchemyError):
+        first = str(getattr(e, "orig", None) or e).strip().splitlines()
+        return f"database: {first[0] if first else type(e).__name__}"
+    return faults.describe(e)
 
 
 def intake_handler(db: Database, settings: Settings,

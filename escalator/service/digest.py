@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from escalator.db import Database
+from escalator.service import faults
 from escalator.service.outbox import enqueue
 from escalator.service.recipients import mailbox
 from escalator.service.views import escalation_view
@@ -41,8 +42,11 @@ def digest_day(settings: Settings, now: datetime) -> str | None:
     return local.date().isoformat()
 
 
-def digest_sweep(db: Database, settings: Settings, now: datetime) -> int:
-    """Queue today's digest for everyone who has not had it; return how many were queued."""
+def digest_sweep(db: Database, settings: Settings, now: datetime,
+                 failed: list[str] | None = None) -> int:
+    """Queue today's digest for everyone who has not had it; return how many were queued.
+    A person whose digest fails (a template, say) is appended to `failed` and skipped: the
+    others get theirs, and the next tick tries again."""
     day = digest_day(settings, now)
     if day is None:
         return 0
@@ -66,6 +70,13 @@ def digest_sweep(db: Database, settings: Settings, now: datetime) -> int:
                 queued += 1
         except IntegrityError:
             log.info("digest %s for %s already queued by another instance", day, person)
+        except Exception as e:  # this person's digest only; tried again at the next tick
+            if not faults.is_own_fault(e):
+                raise
+            log.error("digest %s for %s failed: %s", day, person, faults.describe(e))
+            log.debug("digest for %s failed", person, exc_info=e)
+            if failed is not None:
+                failed.append(person)
     return queued
 
 

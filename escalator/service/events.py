@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from escalator.service.txcache import transaction_dict
 from models import Escalation, Event
 
-_ADDED = "events.added"  # {escalation id: [Event]} for the transaction
+ADDED = "events.added"  # {escalation id: [Event]} for the transaction
 
 
 def add(session: Session, esc: Escalation, at: datetime, kind: str, actor: str,
@@ -30,4 +30,4 @@ def added(session: Session, esc: Escalation) -> list[Event]:
 
 
 def _added_by_escalation(session: Session) -> dict[int, list[Event]]:
-    return transaction_dict(session, _ADDED)
+    return transaction_dict(session, ADDED)

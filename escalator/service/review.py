@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalator.db import Database, is_postgres
-from escalator.service import events
+from escalator.service import events, faults
 from escalator.service.outbox import enqueue
 from escalator.service.recipients import dedupe
 from escalator.settings import Settings
@@ -150,8 +150,13 @@ def _new(session: Session, esc: Escalation) -> Review:
     return review
 
 
-def review_sweep(db: Database, settings: Settings, now: datetime) -> int:
-    """Send every review reminder due at `now`; return how many went out."""
+def review_sweep(db: Database, settings: Settings, now: datetime,
+                 failed: list[int] | None = None) -> int:
+    """Send every review reminder due at `now`; return how many went out.
+
+    Each reminder is written in its own savepoint: one that fails is rolled back, put off
+    with backoff and recorded as a "fault" event (service.faults); its escalation's id is
+    appended to `failed`, and the other reminders go out."""
     sent = 0
     while True:
         with db.transaction() as session:
@@ -162,9 +167,29 @@ def review_sweep(db: Database, settings: Settings, now: datetime) -> int:
                 query = query.with_for_update(skip_locked=True)
             due = list(session.scalars(query))
             for review in due:
-                sent += _remind(session, settings, review, now)
+                sent += _remind_isolated(session, settings, review, now, failed)
         if len(due) < BATCH:
             return sent
+
+
+def _remind_isolated(session: Session, settings: Settings, review: Review, now: datetime,
+                     failed: list[int] | None) -> int:
+    esc = session.get(Escalation, review.escalation_id)
+    if esc is None:
+        return _remind(session, settings, review, now)
+    try:
+        with faults.isolated(session, esc):
+            sent = _remind(session, settings, review, now)
+            faults.clear(esc, "review reminder")
+            return sent
+    except Exception as e:
+        if not faults.is_own_fault(e):
+            raise
+        error = e
+    review.next_reminder_at = faults.record(session, esc, now, "review reminder", error)
+    if failed is not None:
+        failed.append(esc.id)
+    return 0
 
 
 def _remind(session: Session, settings: Settings, review: Review, now: datetime) -> int:

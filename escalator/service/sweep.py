@@ -4,6 +4,11 @@ Claim and advance happen in one transaction: the notice rows (unique per escalat
 and rung), the audit events, the outbox rows and the moved deadlines commit together. On
 PostgreSQL due rows are taken FOR UPDATE SKIP LOCKED so several instances share the work;
 the unique notice key is the last word if two ever decide the same rung.
+
+Each escalation is applied in its own savepoint (service.faults): one that raises (a team
+template that fails for it alone, say) is rolled back, its due columns are put off with
+backoff, an event of kind "fault" (actor "escalator", one readable line) commits with the
+rest of the batch, and its id is appended to the caller's `failed` list. The others climb.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from escalator.db import Database, is_postgres
-from escalator.service import events
+from escalator.service import events, faults
 from escalator.service.outbox import enqueue, prefetch_events
 from escalator.service.recipients import (
     add_stakeholders,
@@ -34,16 +39,20 @@ BATCH = 200
 MAX_CONFLICTS = 5
 
 
-def sweep(db: Database, settings: Settings, now: datetime, batch: int = BATCH) -> int:
-    """Apply every breach and warning due at `now`; return how many notices were decided."""
+def sweep(db: Database, settings: Settings, now: datetime, batch: int = BATCH,
+          failed: list[int] | None = None) -> int:
+    """Apply every breach and warning due at `now`; return how many notices were decided.
+    The ids of escalations that failed (and were put off) are appended to `failed`."""
     total = 0
     conflicts = 0
     while True:
+        faulted: list[int] = []
         try:
             with db.transaction() as session:
                 rows = _claim(session, now, batch)
                 prefetch_events(session, rows)  # one query for the batch's emails
-                decided = sum(climb(session, settings, esc, now) for esc in rows)
+                decided = sum(_climb_isolated(session, settings, esc, now, faulted)
+                              for esc in rows)
         except IntegrityError:
             # another instance decided the same notice first: start over on fresh rows
             conflicts += 1
@@ -51,8 +60,31 @@ def sweep(db: Database, settings: Settings, now: datetime, batch: int = BATCH) -
                 raise
             continue
         total += decided
+        if failed is not None:
+            failed.extend(faulted)
         if len(rows) < batch:
             return total
+
+
+def _climb_isolated(session: Session, settings: Settings, esc: Escalation, now: datetime,
+                    faulted: list[int]) -> int:
+    try:
+        with faults.isolated(session, esc):
+            decided = climb(session, settings, esc, now)
+            faults.clear(esc, "SLA sweep")
+            return decided
+    except Exception as e:
+        if not faults.is_own_fault(e):
+            raise
+        error = e
+    retry_at = faults.record(session, esc, now, "SLA sweep", error)
+    # put off only what was due, so the row is not claimed first again at once
+    if esc.next_escalation_at is not None and esc.next_escalation_at <= now:
+        esc.next_escalation_at = retry_at
+    if esc.next_warning_at is not None and esc.next_warning_at <= now:
+        esc.next_warning_at = retry_at
+    faulted.append(esc.id)
+    return 0
 
 
 def _claim(session: Session, now: datetime, batch: int) -> list[Escalation]:
