@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 from sqlalchemy import func, select
 
+from escalator import status
 from escalator.db import Database
 from escalator.jobs import intake_batch_handler, intake_handler, smtp_factory, tick, utcnow
 from escalator.service.delivery import deliver
@@ -33,12 +34,16 @@ SWEEP_SECONDS = 30
 
 def run(db: Database, settings: Settings, stop: threading.Event) -> None:
     from escalator.config import warnings
+    from escalator.health import Probe
     from escalator.web import start_dashboard
 
-    for line in warnings(settings):
+    found = warnings(settings)
+    for line in found:
         log.warning("%s", line)
-    dashboard = start_dashboard(db, settings)  # first: a bad [web] stops us before anything runs
     scheduler = BackgroundScheduler(timezone=UTC)
+    probe = Probe(utcnow(), lambda: bool(scheduler.running), SWEEP_SECONDS)
+    # first: a bad [web] stops us before anything runs
+    dashboard = start_dashboard(db, settings, probe=probe, warnings=found)
     senders = smtp_factory(settings)
     lock = threading.Lock()
 
@@ -64,6 +69,10 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
         deliver(db, settings, senders)
         rearm()
 
+    def after_poll(_stats: object) -> None:
+        status.record_ok("mailbox", utcnow())  # read: the mailbox check of /readyz
+        after_intake()
+
     scheduler.add_job(sweep_job, "interval", seconds=SWEEP_SECONDS, id="sweep",
                       max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
     scheduler.start()
@@ -75,7 +84,7 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
         poller = threading.Thread(
             target=serve, name="imap",
             args=(settings.imap, handle, stop),
-            kwargs={"after_poll": lambda _stats: after_intake()},
+            kwargs={"after_poll": after_poll},
             daemon=True,
         )
         poller.start()
