@@ -1,0 +1,86 @@
+"""`escalator run` says when it is unwell: /readyz turns red while its Dovecot is stopped and
+green again once it is back. A Dovecot of the test's own, so stopping it disturbs no other
+test; IMAP polled every second, so "3 × poll_seconds" is three seconds."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.integration.test_run import WAIT, _running, _still_running
+from tests.support.cli import Cli, write_config
+from tests.support.dovecot import Dovecot
+from tests.support.smtp_server import SmtpServer
+from tests.support.tls import free_port
+from tests.web.test_dashboard import get
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def own_dovecot() -> Iterator[Dovecot]:
+    with Dovecot() as server:
+        yield server
+
+
+def _cli(tmp_path: Path, url: str, dovecot: Dovecot, smtp: SmtpServer, web_port: int,
+         extra: str = "") -> Cli:
+    config = write_config(tmp_path / "config.toml", url, dovecot.add_user().settings(),
+                          smtp.settings(), f"\n[web]\nport = {web_port}\n{extra}")
+    config.write_text(config.read_text().replace('folder = "INBOX"\n',
+                                                 'folder = "INBOX"\npoll_seconds = 1\n', 1))
+    cli = Cli(config)
+    cli.run("init-db")
+    return cli
+
+
+def _wait(what: str, until: Callable[[], Any], proc: Any) -> Any:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        found = until()
+        if found:
+            return found
+        _still_running(proc)
+        time.sleep(0.2)
+    raise AssertionError(f"not within {WAIT} s: {what}")
+
+
+def readyz(port: int) -> tuple[int, dict[str, Any]] | None:
+    code, body, _ = get(f"http://127.0.0.1:{port}/readyz")
+    return (code, json.loads(body)) if body.startswith("{") else None
+
+
+def test_readyz_red_while_the_mailbox_is_away_and_green_once_it_is_back(
+        tmp_path: Path, database_url: str, own_dovecot: Dovecot,
+        smtp_server: SmtpServer) -> None:
+    port = free_port()
+    cli = _cli(tmp_path, database_url, own_dovecot, smtp_server, port)
+    with _running(cli) as proc:
+        def mailbox_ok(want: bool) -> Callable[[], Any]:
+            def check() -> Any:
+                try:
+                    found = readyz(port)
+                except OSError:  # not listening yet
+                    return None
+                mailbox = found[1]["checks"].get("mailbox", {}) if found else {}
+                read = mailbox.get("detail", "").startswith("read ")  # not "starting"
+                return found if mailbox.get("ok") is want and (read or not want) else None
+            return check
+
+        code, body = _wait("mailbox read", mailbox_ok(True), proc)
+        assert code == 200 and body["ready"] is True
+        assert set(body["checks"]) == {"database", "outbox", "mailbox", "scheduler", "jobs"}
+        own_dovecot.stop()
+        code, body = _wait("readyz red", mailbox_ok(False), proc)
+        assert code == 503 and body["ready"] is False
+        assert body["checks"]["mailbox"]["detail"].startswith("last read ")
+        assert body["checks"]["database"]["ok"] is True
+        own_dovecot.start()
+        code, body = _wait("readyz green again", mailbox_ok(True), proc)
+        assert code == 200 and body["ready"] is True
+        assert get(f"http://127.0.0.1:{port}/healthz")[:2] == (200, "ok\n")
