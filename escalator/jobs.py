@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from escalator import status
 from escalator.db import Database
+from escalator.metrics import SWEEP_DURATION
 from escalator.service import faults
 from escalator.service.delivery import DeliveryStats, deliver
 from escalator.service.digest import digest_sweep
@@ -67,7 +68,8 @@ def tick(db: Database, settings: Settings, now: datetime,
 
     def run_sweep() -> str | None:
         before = len(esc_failed)
-        stats.notices = sweep(db, settings, now, failed=esc_failed)
+        with SWEEP_DURATION.time():
+            stats.notices = sweep(db, settings, now, failed=esc_failed)
         return _partial(esc_failed[before:])
 
     def run_digests() -> str | None:
