@@ -149,11 +149,10 @@ def intake_batch_handler(db: Database, settings: Settings,
     """The same, for a fetched batch at once: one commit for all of it."""
 
     def handle_all(messages: Sequence[tuple[bytes, int]]) -> list[Outcome]:
-        try:
+        try:  # each message's own fault is handled in there: what is left is the machine's
             return handle_messages(db, settings, messages, clock())
-        except SQLAlchemyError as e:  # the database is away: leave them for later
-            log.error("database error, %d messages left for the next poll: %s",
-                      len(messages), e)
+        except Exception as e:
+            log.error("%d messages left for the next poll: %s", len(messages), describe(e))
             return [Outcome.RETRY] * len(messages)
 
     return Batch(handle_all)

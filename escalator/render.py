@@ -30,7 +30,8 @@ from escalator.errors import ConfigError
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 PARTS = ("subject.txt", "txt", "html")
 # the kinds this module can render with a sample context; review_* belong to issue 7
-KINDS = ("ack", "rejection", "new", "warning", "breach", "recap", "confirmation", "digest")
+KINDS = ("ack", "rejection", "error", "new", "warning", "breach", "recap", "confirmation",
+         "digest")
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ def sample_context(kind: str) -> dict[str, Any]:
                 "account": SimpleNamespace(name="Initech <Ltd>", typed="initech", created=False)},
         "rejection": {"envelope": SimpleNamespace(subject="Help <b>please</b>"),
                       "problems": ["Account: not found (subject 'Escalation: <Account> – …')"]},
+        "error": {"envelope": SimpleNamespace(subject="Help <b>please</b>")},
         "new": {},
         "warning": {"warning": SimpleNamespace(target="response", fraction=0.75,
                                                due_at=now + timedelta(hours=1)),

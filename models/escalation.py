@@ -12,6 +12,7 @@ from models.base import Base
 
 STATUSES = ("open", "working", "waiting", "done")  # "waiting" (on the customer) stops the clocks
 OPEN_STATUSES = STATUSES[:3]  # everything not done
+MAX_ID = 2**31 - 1  # PostgreSQL integer: a larger ESC-N names no escalation
 
 
 class Escalation(Base):

@@ -1,5 +1,6 @@
 """Escalator's parser: raw message bytes in, one plain result out. Pure: no I/O, no
-clock, no database, and it never raises.
+clock, no database, and it raises only for errors of the machine (OSError, MemoryError):
+those say nothing about the message, which the caller keeps to try again.
 
     parse(raw, settings, size=None) -> Intake | Reply | Rejection | Ignored
 
@@ -45,6 +46,8 @@ def parse(raw: bytes, settings: ParseSettings, size: int | None = None) -> Resul
     try:
         mail = Mail(raw, real_size, headers_only=real_size > settings.max_message_bytes)
         return screen(Incoming(mail, settings))
+    except (OSError, MemoryError):  # out of file descriptors or memory: not the message's fault
+        raise
     except Exception as error:  # a last resort: the message is kept and answered, never lost
         return _unreadable(raw, real_size, error)
 

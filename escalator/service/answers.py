@@ -1,6 +1,6 @@
 """The loop breaker: answers to a person's unusable mail (rejections, "not understood"
-confirmations) are limited per address and hour, so two robots can't mail each other
-forever. Acknowledgements of valid escalations are never limited."""
+confirmations, "could not be recorded") are limited per address and hour, so two robots
+can't mail each other forever. Acknowledgements of valid escalations are never limited."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from escalator.settings import Settings
 from models import Escalation, OutboxMessage
 
 log = logging.getLogger(__name__)
-LIMITED = ("rejection", "confirmation")
+LIMITED = ("rejection", "confirmation", "error")
 
 
 def answer(session: Session, settings: Settings, *, kind: str, to: str, now: datetime,

@@ -1,9 +1,9 @@
 """Which received messages changed nothing, and why: `escalator ignored`.
 
 Every message leaves one inbound row; those whose outcome is "ignored" (noise: auto-reply,
-bounce, list mail, own mail), "outsider" (kept in the failed folder) or "rejected" (a
-colleague's unusable message, answered within the loop breaker's limit) are listed here
-with the reason recorded in the same transaction.
+bounce, list mail, own mail), "outsider" (kept in the failed folder), "rejected" (a
+colleague's unusable message, answered within the loop breaker's limit) or "error" (it could
+not be recorded: kept in the failed folder for a person) are listed here with the reason.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from escalator.service.views import iso
 from models import Inbound
 
-OUTCOMES = ("ignored", "outsider", "rejected")
+OUTCOMES = ("ignored", "outsider", "rejected", "error")
 
 
 def ignored_messages(session: Session, since: datetime | None = None) -> list[dict[str, Any]]:

@@ -7,12 +7,13 @@ The caller moves the message to the folder returned only after this has committe
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 import parser
@@ -20,6 +21,13 @@ from escalator.db import Database
 from escalator.service import events
 from escalator.service.accounts import csm_team, link_escalation
 from escalator.service.answers import answer
+from escalator.service.failures import (
+    clean,
+    describe,
+    is_environmental,
+    message_key,
+    referable,
+)
 from escalator.service.outbox import enqueue, message_domain, new_escalation
 from escalator.service.recipients import (
     add_stakeholders,
@@ -33,6 +41,7 @@ from escalator.settings import Settings
 from escalator.sla import targets_for
 from mailer.outcome import Outcome
 from models import Escalation, Inbound, Notice
+from models.escalation import MAX_ID
 from parser.result import Ignored, Intake, Rejection, Reply, Result
 from parser.screen.ours import escalation_ids
 from parser.screen.sender import is_internal
@@ -67,28 +76,46 @@ def handle_messages(
     """Apply a batch in one transaction: one commit (one fsync) for all of it.
 
     The caller moves the messages only after this returns. Should any message fail (a
-    concurrent instance took it first, or a bug), the batch is rolled back and applied
-    again message by message, so one bad message never holds the others back.
-    A database that is away raises: the whole batch stays in the inbox.
+    concurrent instance took it first, a value the database refuses, a bug), the batch is
+    rolled back and applied again message by message, so one bad message never holds the
+    others back: it gets an `error` row and goes to the failed folder. Only an error of the
+    machine or of the database (failures.is_environmental) is a RETRY: left in the inbox.
     """
     parse_with = parse_settings(settings)
-    results = [parser.parse(raw, parse_with, size) for raw, size in messages]
+    parsed: list[Result | None] = []
+    for raw, size in messages:
+        try:
+            parsed.append(parser.parse(raw, parse_with, size))
+        except Exception as e:  # the parser raises only for the machine's errors
+            log.warning("message left in the inbox: parsing failed: %s", describe(e))
+            parsed.append(None)
+    results = [r for r in parsed if r is not None]
     try:
         with db.transaction() as session:
-            return _apply_all(session, settings, results, now)
-    except (IntegrityError, _Unexpected):
-        if len(results) > 1:
-            log.info("batch of %d rolled back; applying one by one", len(results))
-    return [_apply_alone(db, settings, result, now) for result in results]
+            outcomes = _apply_all(session, settings, results, now)
+    except Exception as e:
+        if is_environmental(e):
+            log.warning("%d messages left in the inbox: %s", len(results), describe(e))
+            outcomes = [Outcome.RETRY] * len(results)
+        else:
+            if len(results) > 1:
+                log.info("batch of %d rolled back (%s); applying one by one", len(results),
+                         describe(e))
+            outcomes = [_apply_alone(db, settings, result, now) for result in results]
+    applied = iter(outcomes)
+    return [next(applied) if r is not None else Outcome.RETRY for r in parsed]
 
 
-class _Unexpected(Exception):
-    """A bug met while applying one message (not a database error)."""
+def _inbound(result: Result, now: datetime) -> Inbound:
+    """The message's row, its values cut to what the columns hold whatever the parser gave."""
+    env = result.envelope
+    return Inbound(message_key=message_key(env.message_id), sender=clean(env.sender, 320),
+                   subject=clean(env.subject, 2000), received_at=now, outcome="", reason="")
 
 
 def _apply_all(session: Session, settings: Settings, results: Sequence[Result],
                now: datetime) -> list[Outcome]:
-    keys = [r.envelope.message_id for r in results]
+    keys = [message_key(r.envelope.message_id) for r in results]
     known = {i.message_key: _folder_of(i) for i in session.scalars(
         select(Inbound).where(Inbound.message_key.in_(set(keys))))}
     outcomes: list[Outcome] = []
@@ -97,16 +124,10 @@ def _apply_all(session: Session, settings: Settings, results: Sequence[Result],
             log.info("already handled %s", key)
             outcomes.append(known[key])
             continue
-        inbound = Inbound(message_key=key, sender=result.envelope.sender,
-                          subject=result.envelope.subject[:2000], received_at=now,
-                          outcome="", reason="")
+        inbound = _inbound(result, now)
         session.add(inbound)
-        try:
-            outcome = apply(session, settings, result, inbound, now)
-        except SQLAlchemyError:
-            raise
-        except Exception as e:
-            raise _Unexpected(key) from e
+        outcome = apply(session, settings, result, inbound, now)
+        inbound.reason = clean(inbound.reason, 2000)
         known[key] = outcome
         outcomes.append(outcome)
     session.flush()  # the unique Message-ID: a concurrent instance stops here
@@ -114,26 +135,81 @@ def _apply_all(session: Session, settings: Settings, results: Sequence[Result],
 
 
 def _apply_alone(db: Database, settings: Settings, result: Result, now: datetime) -> Outcome:
-    key = result.envelope.message_id
+    key = message_key(result.envelope.message_id)
     try:
         with db.transaction() as session:
             return _apply_all(session, settings, [result], now)[0]
-    except IntegrityError:
-        # PostgreSQL: another instance committed this message first; see what it decided
-        log.info("message %s handled concurrently by another instance", key)
+    except Exception as e:
+        error = e
+    try:
+        if is_environmental(error):
+            log.warning("message %s left in the inbox: %s", key, describe(error))
+            return Outcome.RETRY
+        if isinstance(error, IntegrityError):
+            previous = _previous(db, key)
+            if previous is not None:  # PostgreSQL: another instance committed it first
+                log.info("message %s handled concurrently by another instance", key)
+                return _folder_of(previous)
+        return _record_error(db, settings, result, error, now)
+    except Exception as e:  # not even its error row can be written now: try again later
+        log.error("message %s left in the inbox: %s (after %s)", key, describe(e),
+                  describe(error))
+        return Outcome.RETRY
+
+
+def _previous(db: Database, key: str) -> Inbound | None:
+    with db.transaction() as session:
+        return session.scalar(select(Inbound).where(Inbound.message_key == key))
+
+
+def _record_error(db: Database, settings: Settings, result: Result, error: Exception,
+                  now: datetime) -> Outcome:
+    """The message's own fault: kept in the failed folder, listed by `escalator ignored`,
+    and the colleague who sent it told that a person will look (within the loop breaker)."""
+    key, reason = message_key(result.envelope.message_id), describe(error)
+    log.error("message %s from %s could not be recorded, moved to the failed folder: %s",
+              key, result.envelope.sender, reason)
+    log.info("the traceback of %s", key, exc_info=error)  # with -v: for whoever fixes it
+    answering = _answerable(result, settings)
+    try:
+        return _write_error(db, settings, result, reason, now, answering)
+    except Exception as e:
+        if not answering or is_environmental(e):
+            raise
+        log.error("message %s: no answer to its sender: %s", key, describe(e))
+        return _write_error(db, settings, result, reason, now, answering=False)
+
+
+def _write_error(db: Database, settings: Settings, result: Result, reason: str,
+                 now: datetime, answering: bool) -> Outcome:
+    inbound = _inbound(result, now)
+    inbound.outcome, inbound.reason = "error", clean(f"could not be recorded: {reason}", 2000)
+    try:
         with db.transaction() as session:
-            previous = session.scalar(select(Inbound).where(Inbound.message_key == key))
-            return _folder_of(previous) if previous is not None else Outcome.PROCESSED
-    except _Unexpected as e:  # keep it for a person, and say why in `escalator ignored`
-        cause = e.__cause__ or e
-        log.error("message %s could not be applied; moved to the failed folder", key,
-                  exc_info=cause)
-        with db.transaction() as session:
-            session.add(Inbound(message_key=key, sender=result.envelope.sender,
-                                subject=result.envelope.subject[:2000], received_at=now,
-                                outcome="error",
-                                reason=f"{type(cause).__name__}: {cause}"[:2000]))
+            session.add(inbound)
+            if answering:
+                _answer_error(session, settings, result.envelope, now)
         return Outcome.FAILED
+    except IntegrityError:
+        previous = _previous(db, inbound.message_key)  # another instance wrote it first
+        if previous is None:
+            raise
+        return _folder_of(previous)
+
+
+def _answerable(result: Result, settings: Settings) -> bool:
+    """A colleague's message (never noise or an outsider's), from an address we can mail."""
+    sender = result.envelope.sender
+    return (not isinstance(result, Ignored) and 0 < len(sender) <= 254
+            and clean(sender, 254) == sender and _internal(sender, settings))
+
+
+def _answer_error(session: Session, settings: Settings, env: parser.result.Envelope,
+                  now: datetime) -> None:
+    safe = dataclasses.replace(env, subject=clean(env.subject, 200),
+                               sender_name=clean(env.sender_name, 200))
+    answer(session, settings, kind="error", to=env.sender, now=now,
+           in_reply_to=referable(env.message_id), context={"envelope": safe})
 
 
 def _folder_of(inbound: Inbound) -> Outcome:
@@ -149,7 +225,8 @@ def apply(
         inbound.outcome, inbound.escalation_id = "intake", esc.id
         return Outcome.PROCESSED
     if isinstance(result, Reply):
-        target = session.get(Escalation, result.escalation_id)
+        target = (session.get(Escalation, result.escalation_id)
+                  if result.escalation_id <= MAX_ID else None)  # ESC-99999999999999999999
         if target is None:
             inbound.outcome, inbound.reason = "rejected", f"ESC-{result.escalation_id} not found"
             _reject(session, settings, result.envelope, now, [parser.result.Problem(
@@ -196,7 +273,8 @@ def open_escalation(session: Session, settings: Settings, intake: Intake,
         stakeholders=[], extra={},
         opened_at=now, response_due_at=targets.response_due_at,
         resolution_due_at=targets.resolution_due_at, response_breaches=0,
-        resolution_breaches=0, paused_seconds=0, source_message_id=env.message_id,
+        resolution_breaches=0, paused_seconds=0,
+        source_message_id=referable(env.message_id) or "",  # what our emails refer to
         thread_root="",
     )
     session.add(esc)
@@ -222,8 +300,8 @@ def open_escalation(session: Session, settings: Settings, intake: Intake,
                f"severity {severity}, first rung {targets.first_rung}, "
                f"response due {targets.response_due_at:%Y-%m-%d %H:%M} UTC")
     ack = enqueue(session, settings, kind="ack", now=now, to=[csm], esc=esc,
-                  in_reply_to=env.message_id, context={"intake": intake, "notes": intake.notes,
-                                                   "account": account})
+                  in_reply_to=referable(env.message_id),
+                  context={"intake": intake, "notes": intake.notes, "account": account})
     assert ack is not None
     esc.thread_root = ack.message_id
     notified = enqueue(session, settings, kind="new", now=now, to=dedupe(first, [csm]),
@@ -254,7 +332,8 @@ def _reject(session: Session, settings: Settings, env: parser.result.Envelope, n
             problems: list[parser.result.Problem]) -> None:
     """Answer a colleague's unusable message (within the loop breaker's allowance)."""
     answer(session, settings, kind="rejection", to=env.sender, now=now,
-           in_reply_to=env.message_id, context={"envelope": env, "problems": problems})
+           in_reply_to=referable(env.message_id),
+           context={"envelope": env, "problems": problems})
 
 
 def _record_bounce(session: Session, settings: Settings, result: Ignored,
