@@ -1,45 +1,18 @@
 """Which text did the sender write? The plain and HTML bodies of a message, decoded, and
 the attachments it carries (metadata only).
 
-Charsets are trusted only as far as they decode: a wrong or missing label falls back to
-UTF-8, then Windows-1252 (a superset of ISO-8859-1 that every byte decodes in), so a body
-is always text, never an exception.
+Charsets follow the one policy of `parser.charsets`, so a body is always text, never an
+exception.
 """
 
 from __future__ import annotations
 
-import codecs
-import re
 from dataclasses import dataclass
 from email.message import Message
 
+from parser.charsets import decode_bytes
 from parser.mail import decode
 from parser.result import Attachment
-
-# Labels whose real-world senders use the wider Microsoft or extended code pages.
-_WIDER = {
-    "iso-8859-1": "cp1252",
-    "latin-1": "cp1252",
-    "latin1": "cp1252",
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
-    "shift_jis": "cp932",
-    "shift-jis": "cp932",
-    "sjis": "cp932",
-    "x-sjis": "cp932",
-    "iso-2022-jp": "iso2022_jp_ext",
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "ks_c_5601-1987": "cp949",
-    "euc-kr": "cp949",
-    "unknown-8bit": "utf-8",
-    "x-unknown": "utf-8",
-}
-
-
-_UTF8_SEQUENCE = re.compile(
-    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
-)
 
 
 @dataclass(frozen=True)
@@ -47,26 +20,6 @@ class Body:
     plain: str = ""
     html: str = ""
     attachments: tuple[Attachment, ...] = ()
-
-
-def decode_bytes(data: bytes, charset: str | None) -> str:
-    """Bytes to text under a charset label that may be wrong or missing."""
-    label = (charset or "").strip().strip('"').lower()
-    label = _WIDER.get(label, label)
-    for name in dict.fromkeys((label, "utf-8")):
-        if not name:
-            continue
-        try:
-            codecs.lookup(name)
-            return data.decode(name)
-        except (LookupError, UnicodeDecodeError, ValueError):
-            continue
-    # UTF-8 with a few broken sequences (a cut or damaged message) has more valid multi-byte
-    # sequences than broken ones; Latin-1 or Windows-1252 text has next to none
-    text = data.decode("utf-8", "replace")
-    if len(_UTF8_SEQUENCE.findall(data)) > text.count("\ufffd"):
-        return text
-    return data.decode("cp1252", "replace")
 
 
 def _payload(part: Message) -> bytes:

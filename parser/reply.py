@@ -3,7 +3,7 @@ signature) and the commands in it."""
 
 from __future__ import annotations
 
-from email.utils import formataddr
+from email.utils import quote
 
 from parser import commands, quoting
 from parser.body import Body
@@ -27,7 +27,9 @@ def _has_command(text: str) -> bool:
 
 
 def read(envelope: Envelope, escalation_id: int, body: Body) -> Reply:
-    sender = formataddr((envelope.sender_name, envelope.sender)) if envelope.sender else ""
+    # not formataddr: it refuses a UTF-8 address (RFC 6532)
+    name = f'"{quote(envelope.sender_name)}" ' if envelope.sender_name else ""
+    sender = f"{name}<{envelope.sender}>" if envelope.sender else ""
     text = new_text(body, sender or envelope.sender_name)
     found, problems = commands.read(text)
     return Reply(envelope, escalation_id, found, problems, text)
