@@ -225,7 +225,10 @@ def apply(
         inbound.outcome, inbound.escalation_id = "intake", esc.id
         return Outcome.PROCESSED
     if isinstance(result, Reply):
-        target = (session.get(Escalation, result.escalation_id)
+        # the row stays locked until commit: a concurrent reply or sweep waits, then reads
+        # what this one wrote (no lost step or stakeholder); SQLite's BEGIN IMMEDIATE serializes
+        target = (session.get(Escalation, result.escalation_id, with_for_update=True,
+                              populate_existing=True)
                   if result.escalation_id <= MAX_ID else None)  # ESC-99999999999999999999
         if target is None:
             inbound.outcome, inbound.reason = "rejected", f"ESC-{result.escalation_id} not found"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -12,7 +12,7 @@ from escalator.service.outbox import enqueue
 from escalator.service.recipients import add_stakeholders, dedupe, rung_addresses
 from escalator.service.state import reschedule
 from escalator.settings import Settings
-from escalator.sla import pause_shift, rung_index, targets_for
+from escalator.sla import resume, retarget, rung_index
 from models import Escalation, Notice
 from parser.result import Command, Reply
 
@@ -52,7 +52,7 @@ def _apply(session: Session, settings: Settings, esc: Escalation, c: Command, ac
     if c.name == "ack":
         return _acknowledge(esc, now, actor)
     if c.name == "status":
-        return _status(esc, c.value, now, actor)
+        return _status(settings, esc, c.value, now, actor)
     if c.name == "severity":
         return _severity(session, settings, esc, int(c.value), now, notified)
     if c.name == "owner":
@@ -83,15 +83,16 @@ def _acknowledge(esc: Escalation, now: datetime, actor: str) -> str | None:
     return f"acknowledged by {actor}"
 
 
-def _status(esc: Escalation, status: str, now: datetime, actor: str) -> str | None:
+def _status(settings: Settings, esc: Escalation, status: str, now: datetime,
+            actor: str) -> str | None:
     if status == esc.status:
         return None
     before = esc.status
     if before == "waiting" and esc.paused_at is not None:
-        shift = pause_shift(esc.paused_at, now)
-        esc.response_due_at += shift
-        esc.resolution_due_at += shift
-        esc.paused_seconds += int(shift.total_seconds())
+        r = resume(settings.policy, esc.severity, esc.paused_at, now, esc.response_due_at,
+                   esc.resolution_due_at)
+        esc.response_due_at, esc.resolution_due_at = r.response_due_at, r.resolution_due_at
+        esc.paused_seconds += int(r.waited.total_seconds())
         esc.paused_at = None
     if status == "waiting":
         esc.paused_at = now
@@ -107,15 +108,11 @@ def _severity(session: Session, settings: Settings, esc: Escalation, severity: i
     if severity == esc.severity:
         return None
     before = esc.severity
-    targets = targets_for(settings.policy, severity, esc.opened_at,
-                          timedelta(seconds=esc.paused_seconds))
+    # a pause still running is not counted here: its resume counts it, once
+    targets = retarget(settings.policy, before, severity, esc.opened_at, esc.response_due_at)
     esc.severity = severity
     esc.response_due_at = targets.response_due_at
     esc.resolution_due_at = targets.resolution_due_at
-    if esc.paused_at is not None:  # still waiting: the running pause counts too
-        shift = pause_shift(esc.paused_at, now)
-        esc.response_due_at += shift
-        esc.resolution_due_at += shift
     change = f"severity {before} → {severity}"
     if rung_index(targets.first_rung) > rung_index(esc.rung):
         # a rise above the current rung notifies that rung at once; a fall un-notifies nobody

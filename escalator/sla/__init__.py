@@ -12,8 +12,9 @@ from escalator.sla.ladder import (
     next_rung,
     rung_index,
 )
+from escalator.sla.pause import Resumed, paused_working, resume, retarget
 from escalator.sla.policy import Policy
-from escalator.sla.targets import Targets, pause_shift, targets_for
+from escalator.sla.targets import Targets, targets_for
 from escalator.sla.warnings import Warning, due_warnings, next_warning_at
 
 __all__ = [
@@ -28,7 +29,10 @@ __all__ = [
     "next_escalation_at",
     "next_rung",
     "next_warning_at",
-    "pause_shift",
+    "paused_working",
+    "Resumed",
+    "resume",
+    "retarget",
     "rung_index",
     "targets_for",
 ]

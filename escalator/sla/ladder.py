@@ -80,9 +80,12 @@ def windows(policy: Policy, s: SlaState, response_n: int | None = None,
         due = deadline(policy, s, target, n)
         if n > 0:
             start = deadline(policy, s, target, n - 1)
-        else:
-            opened = s.opened_at or (due - policy.window(s.severity, target))
-            start = opened + timedelta(seconds=s.paused_seconds)
+        elif s.opened_at is None:
+            start = due - policy.window(s.severity, target)
+        else:  # the opening, moved on by the working time of the pauses
+            paused = policy.working(s.severity, s.opened_at, due) - policy.window(s.severity,
+                                                                                 target)
+            start = policy.after(s.severity, s.opened_at, max(paused, timedelta(0)))
         out.append(Window(target, n + 1, start, due))
     return sorted(out, key=lambda w: (w.due, w.target != "response"))
 

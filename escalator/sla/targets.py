@@ -1,4 +1,4 @@
-"""Severity -> response and resolution due times, and how a pause moves them."""
+"""Severity -> response and resolution due times (pauses: see pause.py)."""
 
 from __future__ import annotations
 
@@ -18,15 +18,11 @@ class Targets:
 def targets_for(
     policy: Policy, severity: int, opened_at: datetime, paused: timedelta = timedelta(0)
 ) -> Targets:
-    """Due times count from the opening in the severity's working time, plus time waiting."""
+    """Due times count from the opening in the severity's working time, plus the working
+    time spent waiting (`paused`)."""
     p = policy.severities[severity]
     return Targets(
-        response_due_at=policy.after(severity, opened_at, p.response) + paused,
-        resolution_due_at=policy.after(severity, opened_at, p.resolution) + paused,
+        response_due_at=policy.after(severity, opened_at, p.response + paused),
+        resolution_due_at=policy.after(severity, opened_at, p.resolution + paused),
         first_rung=p.first_rung,
     )
-
-
-def pause_shift(paused_at: datetime, now: datetime) -> timedelta:
-    """How far leaving `waiting` moves every due time: never backwards."""
-    return max(now - paused_at, timedelta(0))

@@ -14,7 +14,7 @@ from escalator.sla import (
     SlaState,
     due_breaches,
     next_escalation_at,
-    pause_shift,
+    resume,
     targets_for,
 )
 from tests.sla.states import T0, H, P, state
@@ -73,8 +73,10 @@ def test_done_and_waiting_stop_both_clocks() -> None:
     paused = state(1, status="waiting", paused_at=T0)
     assert due_breaches(P, paused, T0 + 99 * H) == []
     assert next_escalation_at(P, paused) is None
-    assert pause_shift(T0, T0 + 3 * H) == 3 * H
-    assert pause_shift(T0, T0 - H) == timedelta(0)
+    r = resume(P, 1, T0, T0 + 3 * H, paused.response_due_at, paused.resolution_due_at)
+    assert (r.response_due_at, r.waited) == (paused.response_due_at + 3 * H, 3 * H)
+    r = resume(P, 1, T0, T0 - H, paused.response_due_at, paused.resolution_due_at)
+    assert (r.response_due_at, r.waited) == (paused.response_due_at, timedelta(0))
 
 
 @settings(max_examples=300, deadline=None)
