@@ -54,11 +54,13 @@ def cmd_init_db(args: argparse.Namespace) -> int:
 
 
 def cmd_poll(args: argparse.Namespace) -> int:
+    from escalator.oauth import imap_tokens
     from mailer.poll import poll_once
 
     settings = _sending_settings(args)
     db = _database(settings)
-    stats = poll_once(settings.imap, intake_batch_handler(db, settings))
+    stats = poll_once(settings.imap, intake_batch_handler(db, settings),
+                      tokens=imap_tokens(settings))
     sent = tick_delivery(db, settings)
     print(f"polled {settings.imap.folder}: {stats.handed} messages, "
           f"{stats.processed} processed, {stats.failed} failed, "

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from publicsuffixlist import PublicSuffixList
 
+from escalator import oauth_config
 from escalator.calendars_config import calendar_from_table
 from escalator.errors import ConfigError
 from escalator.settings import (
@@ -194,6 +195,8 @@ def from_dict(data: Mapping[str, Any], name: str = "<config>",
         imap = replace(imap, oauth2_token=env["ESCALATOR_IMAP_OAUTH2_TOKEN"])
     if env.get("ESCALATOR_SMTP_PASSWORD"):
         smtp = replace(smtp, password=env["ESCALATOR_SMTP_PASSWORD"])
+    imap = oauth_config.check("imap", imap, name, env, r.fail, imap.username)
+    smtp = oauth_config.check("smtp", smtp, name, env, r.fail, smtp.username)
     if "imap" in data:
         for key in ("host", "username"):
             if not getattr(imap, key):

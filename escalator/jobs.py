@@ -57,7 +57,10 @@ class TickStats:
 
 
 def smtp_factory(settings: Settings) -> Callable[[], MailSender]:
-    return lambda: SmtpSender(settings.smtp)
+    from escalator.oauth import smtp_tokens
+
+    tokens = smtp_tokens(settings)
+    return lambda: SmtpSender(settings.smtp, tokens=tokens)
 
 
 def tick(db: Database, settings: Settings, now: datetime,

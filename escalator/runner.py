@@ -78,13 +78,14 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
     scheduler.start()
     poller: threading.Thread | None = None
     if settings.imap.host:
+        from escalator.oauth import imap_tokens
         from mailer.poll import serve
 
         handle = intake_batch_handler(db, settings)
         poller = threading.Thread(
             target=serve, name="imap",
             args=(settings.imap, handle, stop),
-            kwargs={"after_poll": after_poll},
+            kwargs={"after_poll": after_poll, "tokens": imap_tokens(settings)},
             daemon=True,
         )
         poller.start()

@@ -20,14 +20,29 @@ class DatabaseSettings:
 
 
 @dataclass(frozen=True)
-class ImapSettings:
+class OAuth2Settings:
+    """The OAuth2 keys [imap] and [smtp] share (README: "Microsoft 365 and Google Workspace")."""
+
+    oauth2_flow: str = ""  # "" = password (or oauth2_token); see escalator/oauth_config.py
+    oauth2_token: str = ""  # static XOAUTH2 access token instead of a password
+    oauth2_tenant: str = ""  # Microsoft: the tenant id or domain
+    oauth2_client_id: str = ""
+    oauth2_client_secret: str = ""  # or ESCALATOR_OAUTH2_CLIENT_SECRET
+    oauth2_authority: str = ""  # Microsoft: default https://login.microsoftonline.com
+    oauth2_token_uri: str = ""  # Google installed app: default https://oauth2.googleapis.com/token
+    oauth2_service_account_file: str = ""  # Google: the service account's JSON key
+    oauth2_key_file: str = ""  # key that encrypts stored tokens (mode 0600); or ESCALATOR_TOKEN_KEY
+    oauth2_mechanism: str = "XOAUTH2"  # IMAP: XOAUTH2 or OAUTHBEARER
+
+
+@dataclass(frozen=True)
+class ImapSettings(OAuth2Settings):
     host: str = ""
     port: int = 993
     username: str = ""
     password: str = ""
     ssl: bool = True
     starttls: bool = False
-    oauth2_token: str = ""  # XOAUTH2 access token instead of a password
     folder: str = "INBOX"
     processed_folder: str = "Escalator/Processed"
     failed_folder: str = "Escalator/Failed"
@@ -37,7 +52,7 @@ class ImapSettings:
 
 
 @dataclass(frozen=True)
-class SmtpSettings:
+class SmtpSettings(OAuth2Settings):
     host: str = "localhost"
     port: int = 25
     username: str = ""

@@ -12,6 +12,8 @@ from mailer.errors import (
     MailerError,
     PermanentDeliveryError,
     TemporaryDeliveryError,
+    TokenError,
+    TokenRevoked,
 )
 from mailer.imap import Mailbox, wait_for_mail
 from mailer.message import build_message
@@ -37,6 +39,8 @@ __all__ = [
     "SmtpIntake",
     "SmtpSender",
     "TemporaryDeliveryError",
+    "TokenError",
+    "TokenRevoked",
     "build_message",
     "poll_once",
     "serve",

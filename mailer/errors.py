@@ -7,6 +7,8 @@
         └── DeliveryError            SMTP
             ├── TemporaryDeliveryError   4xx, connection refused, timeout, disconnect (retry)
             └── PermanentDeliveryError   5xx for the message or for every recipient
+        └── TokenError           OAuth2: no access token now (token endpoint away: retry)
+            └── TokenRevoked     the grant is gone for good: a person must sign in again
 """
 
 from __future__ import annotations
@@ -40,3 +42,11 @@ class TemporaryDeliveryError(DeliveryError):
 
 class PermanentDeliveryError(DeliveryError):
     """The server will not take this message (or none of its recipients)."""
+
+
+class TokenError(MailerError):
+    """An OAuth2 token source cannot give an access token now; try again later."""
+
+
+class TokenRevoked(TokenError):
+    """Refused for good (invalid_grant, consent revoked, no sign-in): run `escalator auth login`."""

@@ -6,7 +6,9 @@ UID EXPUNGE; mail is never deleted without its copy). `wait_for_mail` sleeps in 
 The poll loop built on these lives in mailer/poll.py.
 
 Every imapclient/socket error leaves as MailboxUnavailable (the connection is gone: try
-again) or MailboxError (the server said no).
+again) or MailboxError (the server said no). With a token source (mailer/tokens) the login
+is XOAUTH2 or OAUTHBEARER; a token the server refuses is renewed once and tried again, and
+a source that cannot give a token raises TokenError (TokenRevoked: sign in again).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import logging
 import ssl
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -25,6 +27,7 @@ from imapclient.exceptions import LoginError  # type: ignore[import-untyped]
 
 from escalator.settings import ImapSettings
 from mailer.errors import MailboxError, MailboxUnavailable
+from mailer.tokens import StaticToken, TokenSource
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,10 @@ def _imap_errors(what: str) -> Iterator[None]:
         raise MailboxError(f"{what}: {e}") from e
 
 
+class _LoginRefused(MailboxError):
+    pass
+
+
 class Mailbox:
     """`with Mailbox(settings) as mb:` connected, logged in, folders made, folder selected."""
 
@@ -53,8 +60,12 @@ class Mailbox:
         *,
         ssl_context: ssl.SSLContext | None = None,
         timeout: float = 60.0,
+        tokens: TokenSource | None = None,
     ) -> None:
         self.settings = settings
+        if tokens is None and settings.oauth2_token:
+            tokens = StaticToken(settings.username, settings.oauth2_token)
+        self._tokens = tokens
         self._ssl_context = ssl_context
         self._timeout = timeout
         self._client: IMAPClient | None = None
@@ -93,16 +104,32 @@ class Mailbox:
         return self
 
     def _login(self) -> None:
-        s = self.settings
+        s, tokens = self.settings, self._tokens
+        if tokens is None:
+            return self._try_login(lambda: self.client.login(s.username, s.password))
+        token = tokens.access_token()
+        try:
+            self._try_login(lambda: self._oauth2_login(tokens.user, token))
+        except _LoginRefused:
+            if not tokens.renewable:
+                raise
+            log.info("%s: access token refused; renewing it once", self.where)
+            fresh = tokens.access_token(rejected=token)
+            self._try_login(lambda: self._oauth2_login(tokens.user, fresh))
+
+    def _oauth2_login(self, user: str, token: str) -> None:
+        if self.settings.oauth2_mechanism.upper() == "OAUTHBEARER":
+            self.client.oauthbearer_login(user, token)
+        else:
+            self.client.oauth2_login(user, token)
+
+    def _try_login(self, login: Callable[[], object]) -> None:
         try:
             with _imap_errors(f"{self.where}: login"):
-                if s.oauth2_token:
-                    self.client.oauth2_login(s.username, s.oauth2_token)
-                else:
-                    self.client.login(s.username, s.password)
+                login()
         except MailboxError as e:
             if isinstance(e.__cause__, LoginError):
-                raise MailboxError(f"{self.where}: login refused: {e.__cause__}") from e
+                raise _LoginRefused(f"{self.where}: login refused: {e.__cause__}") from e
             raise
 
     def _ensure_folder(self, folder: str) -> None:

@@ -22,9 +22,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from escalator.settings import ImapSettings
-from mailer.errors import MailboxError, MailboxUnavailable
+from mailer.errors import MailboxError, MailboxUnavailable, TokenError
 from mailer.imap import Mailbox, wait_for_mail
 from mailer.outcome import Batch, Handler, Outcome
+from mailer.tokens import TokenSource
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +163,7 @@ def poll_once(
     ssl_context: ssl.SSLContext | None = None,
     max_reconnects: int = 3,
     retry_delay: float = 1.0,
+    tokens: TokenSource | None = None,
 ) -> PollStats:
     """Drain the inbox once; reconnect (with backoff) when the connection drops.
 
@@ -175,7 +177,7 @@ def poll_once(
     while True:
         handed = stats.handed
         try:
-            with Mailbox(settings, ssl_context=ssl_context) as mailbox:
+            with Mailbox(settings, ssl_context=ssl_context, tokens=tokens) as mailbox:
                 if validity is not None and mailbox.uidvalidity != validity:
                     log.warning("%s: UIDVALIDITY changed; starting over", mailbox.where)
                 validity = mailbox.uidvalidity
@@ -199,6 +201,7 @@ def serve(
     ssl_context: ssl.SSLContext | None = None,
     after_poll: Callable[[PollStats], None] | None = None,
     retry_delay: float = 1.0,
+    tokens: TokenSource | None = None,
 ) -> None:
     """Poll, then IDLE (or wait poll_seconds) and poll again, until `stop_event` is set.
 
@@ -206,12 +209,14 @@ def serve(
     A MailboxError before the first good session (a wrong password, say) is raised;
     later ones are logged and retried like a dropped connection. `after_poll` gets each
     poll's stats (to deliver the outbox at once, say); what it raises is logged.
+    No access token (TokenError, TokenRevoked too) is waited out the same way, at any time:
+    the mail stays in the inbox until a new sign-in; the token source says why, once.
     """
     attempt = 0
     connected_once = False
     while not stop_event.is_set():
         try:
-            with Mailbox(settings, ssl_context=ssl_context) as mailbox:
+            with Mailbox(settings, ssl_context=ssl_context, tokens=tokens) as mailbox:
                 connected_once, attempt = True, 0
                 skip: set[tuple[int, int]] = set()  # left in the inbox: not again until we wait
                 while not stop_event.is_set():
@@ -227,4 +232,9 @@ def serve(
             attempt += 1
             delay = backoff(attempt, retry_delay)
             log.warning("%s; reconnecting in %.1f s", e, delay)
+            stop_event.wait(delay)
+        except TokenError as e:
+            attempt += 1
+            delay = backoff(attempt, retry_delay)
+            log.debug("%s; trying again in %.1f s", e, delay)
             stop_event.wait(delay)

@@ -4,7 +4,9 @@ Both `SmtpSender` and `CaptureSender` satisfy `MailSender`; the outbox only know
 `send` returns which recipients the server took and which it refused (code, text). It
 raises TemporaryDeliveryError when trying again later may work (4xx, connection refused,
 timeout, disconnect, login refused: the message is not at fault) and PermanentDeliveryError
-when the server refused the message, or every recipient, with 5xx.
+when the server refused the message, or every recipient, with 5xx. With a token source
+(mailer/tokens) AUTH is XOAUTH2; a refused token is renewed once and tried again, and no
+token at all (TokenError) is a TemporaryDeliveryError: the outbox keeps the message.
 """
 
 from __future__ import annotations
@@ -16,8 +18,14 @@ from functools import lru_cache
 from typing import Protocol, Self
 
 from escalator.settings import SmtpSettings
-from mailer.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
+from mailer.errors import (
+    DeliveryError,
+    PermanentDeliveryError,
+    TemporaryDeliveryError,
+    TokenError,
+)
 from mailer.message import OutgoingMessage
+from mailer.tokens import StaticToken, TokenSource
 
 
 @dataclass(frozen=True)
@@ -60,12 +68,21 @@ class _StaleConnection(TemporaryDeliveryError):
     """Disconnected at MAIL FROM: no part of this message reached the server."""
 
 
-class SmtpSender:
-    """smtplib over SSL, STARTTLS or plain, with AUTH when a username is set."""
+def _xoauth2(conn: smtplib.SMTP, user: str, token: str) -> None:
+    """AUTH XOAUTH2; to the server's error challenge (334 + JSON) the answer is empty."""
+    answers = iter([f"user={user}\x01auth=Bearer {token}\x01\x01"])
+    conn.auth("XOAUTH2", lambda challenge=None: next(answers, ""), initial_response_ok=True)
 
-    def __init__(self, settings: SmtpSettings, *, ssl_context: ssl.SSLContext | None = None
-                 ) -> None:
+
+class SmtpSender:
+    """smtplib over SSL, STARTTLS or plain, with AUTH when a username (or tokens) is set."""
+
+    def __init__(self, settings: SmtpSettings, *, ssl_context: ssl.SSLContext | None = None,
+                 tokens: TokenSource | None = None) -> None:
         self.settings = settings
+        if tokens is None and settings.oauth2_token:
+            tokens = StaticToken(settings.username, settings.oauth2_token)
+        self._tokens = tokens
         self._context = ssl_context
         self._smtp: smtplib.SMTP | None = None
 
@@ -87,8 +104,13 @@ class SmtpSender:
             if s.starttls and not s.ssl:
                 conn.starttls(context=context)
                 conn.ehlo()
-            if s.username:
+            if self._tokens is not None:
+                self._oauth2_login(conn, self._tokens)
+            elif s.username:
                 conn.login(s.username, s.password)
+        except TokenError as e:
+            self.close()
+            raise TemporaryDeliveryError(f"{self.where}: {e}") from e
         except smtplib.SMTPResponseException as e:
             self.close()
             raise TemporaryDeliveryError(
@@ -97,6 +119,15 @@ class SmtpSender:
             self.close()
             raise TemporaryDeliveryError(f"{self.where}: {e or type(e).__name__}") from e
         return self
+
+    def _oauth2_login(self, conn: smtplib.SMTP, tokens: TokenSource) -> None:
+        token = tokens.access_token()
+        try:
+            _xoauth2(conn, tokens.user, token)
+        except smtplib.SMTPAuthenticationError:
+            if not tokens.renewable:
+                raise
+            _xoauth2(conn, tokens.user, tokens.access_token(rejected=token))
 
     def close(self) -> None:
         conn, self._smtp = self._smtp, None

@@ -2,6 +2,7 @@
 
 from models.account import Account, AccountAlias, EscalationAccount
 from models.base import Base
+from models.credential import Credential
 from models.digest import DigestSent
 from models.escalation import Escalation
 from models.event import Event
@@ -12,6 +13,6 @@ from models.report_indexes import REPORT_INDEXES
 from models.review import Review
 
 __all__ = [
-    "Account", "AccountAlias", "Base", "DigestSent", "Escalation", "EscalationAccount", "Event",
-    "Inbound", "Notice", "OutboxMessage", "REPORT_INDEXES", "Review",
+    "Account", "AccountAlias", "Base", "Credential", "DigestSent", "Escalation",
+    "EscalationAccount", "Event", "Inbound", "Notice", "OutboxMessage", "REPORT_INDEXES", "Review",
 ]

@@ -12,7 +12,8 @@ def test_public_names() -> None:
         "Batch", "CaptureSender", "DeliveryError", "Handler", "MailSender", "Mailbox",
         "MailboxError", "MailboxUnavailable", "MailerError", "Outcome", "PermanentDeliveryError",
         "PollStats",
-        "SendResult", "SmtpIntake", "SmtpSender", "TemporaryDeliveryError", "build_message",
+        "SendResult", "SmtpIntake", "SmtpSender", "TemporaryDeliveryError", "TokenError",
+        "TokenRevoked", "build_message",
         "poll_once", "serve", "start_smtp_intake", "wait_for_mail",
     ]
     assert all(hasattr(mailer, name) for name in mailer.__all__)
@@ -26,3 +27,11 @@ def test_mailer_moves_bytes_only() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=root, check=True,
                          capture_output=True, text=True).stdout
     assert out.strip() == "[]"
+
+
+def test_token_names() -> None:
+    import mailer.tokens
+
+    assert sorted(mailer.tokens.__all__) == [
+        "Renewing", "StaticToken", "Stored", "Token", "TokenSource", "TokenStore"]
+    assert all(hasattr(mailer.tokens, name) for name in mailer.tokens.__all__)
