@@ -21,5 +21,6 @@ class Inbound(Base):
     outcome: Mapped[str] = mapped_column(String(20))  # intake|reply|rejected|ignored
     reason: Mapped[str] = mapped_column(Text, default="")
     escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalation.id"))
+    fingerprint: Mapped[str | None] = mapped_column(String(64))  # a reply's text: loop breaker
 
     __table_args__ = (Index("ix_inbound_sender_received_at", "sender", "received_at"),)

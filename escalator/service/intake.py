@@ -20,7 +20,7 @@ import parser
 from escalator.db import Database
 from escalator.service import events
 from escalator.service.accounts import csm_team, link_escalation
-from escalator.service.answers import answer
+from escalator.service.answers import answer, looping
 from escalator.service.failures import (
     clean,
     describe,
@@ -242,6 +242,8 @@ def apply(
             # nothing above the quoted history: a quoted command is no command (no stakeholder
             # added, no confirmation); listed by `escalator ignored`
             inbound.outcome, inbound.reason = "ignored", "reply with no new text above the quote"
+            return Outcome.PROCESSED
+        if looping(session, inbound, result, now):  # a robot answering every recap
             return Outcome.PROCESSED
         inbound.outcome = "reply"
         apply_reply(session, settings, target, result, now)
