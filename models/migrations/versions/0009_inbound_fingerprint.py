@@ -1,15 +1,15 @@
 """inbound.fingerprint: a reply's normalised new text, for the loop breaker (the same reply
 from the same sender to the same escalation, again and again, is a robot)
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
