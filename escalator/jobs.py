@@ -1,7 +1,7 @@
 """The periodic jobs, in the one order `run` and `tick` both use, and the intake handler.
 
     tick(now):  sweep (SLA breaches) -> digests (daily, per person) -> reviews (reminders)
-                -> delivery (the outbox)
+                -> alerts (to [organization] admins) -> delivery (the outbox)
 
 Each job runs on its own, as GoAlert's engine runs its modules: one that raises is logged,
 named in TickStats.failed_jobs (with its one-line error in `errors`) and recorded in
@@ -25,6 +25,7 @@ from escalator import status
 from escalator.db import Database
 from escalator.metrics import SWEEP_DURATION
 from escalator.service import faults
+from escalator.service.alerts import alert_sweep
 from escalator.service.delivery import DeliveryStats, deliver
 from escalator.service.digest import digest_sweep
 from escalator.service.intake import handle_messages
@@ -54,6 +55,7 @@ class TickStats:
     errors: dict[str, str] = field(default_factory=dict)  # job -> one line
     failed_escalations: list[int] = field(default_factory=list)
     failed_digests: list[str] = field(default_factory=list)
+    alerts: int = 0  # admin alerts written
 
 
 def smtp_factory(settings: Settings) -> Callable[[], MailSender]:
@@ -64,8 +66,10 @@ def smtp_factory(settings: Settings) -> Callable[[], MailSender]:
 
 
 def tick(db: Database, settings: Settings, now: datetime,
-         sender_factory: Callable[[], MailSender], *, deliver_outbox: bool = True
-         ) -> TickStats:
+         sender_factory: Callable[[], MailSender], *, deliver_outbox: bool = True,
+         mailbox_started: datetime | None = None) -> TickStats:
+    """`mailbox_started`: when this process began reading the mailbox (`run`), for the
+    admin alert on a silent mailbox; None where none is read (`tick`)."""
     stats = TickStats()
     esc_failed = stats.failed_escalations
 
@@ -85,11 +89,15 @@ def tick(db: Database, settings: Settings, now: datetime,
         stats.reminders = review_sweep(db, settings, now, failed=esc_failed)
         return _partial(esc_failed[before:])
 
+    def run_alerts() -> None:
+        stats.alerts = alert_sweep(db, settings, now, status.snapshot(), mailbox_started)
+
     def run_delivery() -> None:
         stats.delivery = deliver(db, settings, sender_factory)
 
     jobs: list[tuple[str, Callable[[], str | None]]] = [
-        ("sweep", run_sweep), ("digests", run_digests), ("reviews", run_reviews)]
+        ("sweep", run_sweep), ("digests", run_digests), ("reviews", run_reviews),
+        ("alerts", run_alerts)]
     if deliver_outbox:
         jobs.append(("delivery", run_delivery))
     for name, job in jobs:

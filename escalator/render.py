@@ -31,7 +31,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 PARTS = ("subject.txt", "txt", "html")
 # the kinds this module can render with a sample context; review_* belong to issue 7
 KINDS = ("ack", "rejection", "error", "new", "warning", "breach", "recap", "confirmation",
-         "digest")
+         "digest", "alert")
 
 
 @dataclass(frozen=True)
@@ -170,8 +170,13 @@ def sample_context(kind: str) -> dict[str, Any]:
         "digest": {"person": "dan.director@example.com", "day": now.date(),
                    "timezone": "UTC", "breached": [esc], "due_soon": [],
                    "open": [esc, sample_escalation(now, number=8, account="Globex")]},
+        "alert": {"alert": SimpleNamespace(
+            kind="messages", title="2 received messages could not be recorded",
+            since=now - timedelta(minutes=20), summary="Kept <script>alert(1)</script> aside.",
+            lines=['2026-11-26 13:45 UTC from x@example.com: "Help <me>": DataError'],
+            advice="`escalator ignored` lists them.")},
     }
-    if kind == "digest":
+    if kind in ("digest", "alert"):
         base.pop("esc")
     return {**base, **specific.get(kind, {})}
 

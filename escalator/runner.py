@@ -42,6 +42,7 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
         log.warning("%s", line)
     scheduler = BackgroundScheduler(timezone=UTC)
     probe = Probe(utcnow(), lambda: bool(scheduler.running), SWEEP_SECONDS)
+    reading = probe.started_at if settings.imap.host else None  # the mailbox, for alerts
     # first: a bad [web] stops us before anything runs
     dashboard = start_dashboard(db, settings, probe=probe, warnings=found)
     senders = smtp_factory(settings)
@@ -50,7 +51,7 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
     def sweep_job() -> None:
         with lock:
             try:
-                stats = tick(db, settings, utcnow(), senders)
+                stats = tick(db, settings, utcnow(), senders, mailbox_started=reading)
                 if stats.notices or stats.delivery.sent:
                     log.info("sweep: %d notices, %d emails sent", stats.notices,
                              stats.delivery.sent)

@@ -5,8 +5,8 @@
     snapshot() -> {name: JobStatus}   a consistent copy, safe to read from any thread
 
 The jobs are named JOBS: "mailbox" (the IMAP session), "sweep", "digests", "reviews",
-"delivery". A job never run is absent from the snapshot. Nothing here decides whether a
-failure is worth an alarm: that is the reader's call (escalator.web, admin alerts).
+"alerts", "delivery". A job never run is absent from the snapshot. Nothing here decides
+whether a failure is worth an alarm: that is the reader's call (escalator.web, admin alerts).
 The registry is per process: each instance of `escalator run` speaks for itself.
 """
 
@@ -18,7 +18,7 @@ from datetime import datetime
 
 __all__ = ["JOBS", "JobStatus", "record_failure", "record_ok", "reset", "snapshot"]
 
-JOBS = ("mailbox", "sweep", "digests", "reviews", "delivery")
+JOBS = ("mailbox", "sweep", "digests", "reviews", "alerts", "delivery")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from models.credential import Credential
 from models.digest import DigestSent
 from models.escalation import Escalation
 from models.event import Event
+from models.health_indexes import HEALTH_INDEXES
 from models.inbound import Inbound
 from models.notice import Notice
 from models.outbox import OutboxMessage
@@ -14,5 +15,6 @@ from models.review import Review
 
 __all__ = [
     "Account", "AccountAlias", "Base", "Credential", "DigestSent", "Escalation",
-    "EscalationAccount", "Event", "Inbound", "Notice", "OutboxMessage", "REPORT_INDEXES", "Review",
+    "EscalationAccount", "Event", "HEALTH_INDEXES", "Inbound", "Notice", "OutboxMessage",
+    "REPORT_INDEXES", "Review",
 ]

@@ -20,6 +20,7 @@ import parser
 from escalator.db import Database
 from escalator.service import events
 from escalator.service.accounts import csm_team, link_escalation
+from escalator.service.alerts import is_reply_to_alert
 from escalator.service.answers import answer, looping
 from escalator.service.failures import (
     clean,
@@ -220,6 +221,10 @@ def _folder_of(inbound: Inbound) -> Outcome:
 def apply(
     session: Session, settings: Settings, result: Result, inbound: Inbound, now: datetime
 ) -> Outcome:
+    if not isinstance(result, Ignored) and is_reply_to_alert(result.envelope,
+                                                             message_domain(settings)):
+        inbound.outcome, inbound.reason = "ignored", "reply to an admin alert"  # no loop
+        return Outcome.PROCESSED
     if isinstance(result, Intake):
         esc = open_escalation(session, settings, result, now)
         inbound.outcome, inbound.escalation_id = "intake", esc.id

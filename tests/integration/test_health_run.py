@@ -1,6 +1,10 @@
-"""`escalator run` says when it is unwell: /readyz turns red while its Dovecot is stopped and
-green again once it is back. A Dovecot of the test's own, so stopping it disturbs no other
-test; IMAP polled every second, so "3 × poll_seconds" is three seconds."""
+"""`escalator run` says when it is unwell: /readyz turns red while its Dovecot is stopped,
+the admins get an alert email (through the real aiosmtpd) once the mailbox has been silent
+for [health] mailbox_silent_after, and /readyz is green again once Dovecot is back.
+
+A Dovecot of the test's own, so stopping it disturbs no other test; IMAP polled every
+second, so "3 × poll_seconds" is three seconds; mailbox_silent_after is six seconds. The
+alert job runs with the sweep (every 30 s), hence the longer waits."""
 
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from tests.support.tls import free_port
 from tests.web.test_dashboard import get
 
 pytestmark = pytest.mark.integration
+ADMIN = "ops@example.com"
+SLOW = 3 * WAIT  # the sweep's 30 s, and the poller's reconnect backoff after a long outage
 
 
 @pytest.fixture
@@ -32,22 +38,25 @@ def _cli(tmp_path: Path, url: str, dovecot: Dovecot, smtp: SmtpServer, web_port:
          extra: str = "") -> Cli:
     config = write_config(tmp_path / "config.toml", url, dovecot.add_user().settings(),
                           smtp.settings(), f"\n[web]\nport = {web_port}\n{extra}")
-    config.write_text(config.read_text().replace('folder = "INBOX"\n',
-                                                 'folder = "INBOX"\npoll_seconds = 1\n', 1))
+    text = config.read_text().replace('folder = "INBOX"\n', 'folder = "INBOX"\npoll_seconds = 1\n',
+                                      1)
+    text = text.replace('internal_domains = ["example.com"]\n',
+                        f'internal_domains = ["example.com"]\nadmins = ["{ADMIN}"]\n', 1)
+    config.write_text(text)
     cli = Cli(config)
     cli.run("init-db")
     return cli
 
 
-def _wait(what: str, until: Callable[[], Any], proc: Any) -> Any:
-    deadline = time.monotonic() + WAIT
+def _wait(what: str, until: Callable[[], Any], proc: Any, wait: float = WAIT) -> Any:
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         found = until()
         if found:
             return found
         _still_running(proc)
         time.sleep(0.2)
-    raise AssertionError(f"not within {WAIT} s: {what}")
+    raise AssertionError(f"not within {wait} s: {what}")
 
 
 def readyz(port: int) -> tuple[int, dict[str, Any]] | None:
@@ -59,7 +68,8 @@ def test_readyz_red_while_the_mailbox_is_away_and_green_once_it_is_back(
         tmp_path: Path, database_url: str, own_dovecot: Dovecot,
         smtp_server: SmtpServer) -> None:
     port = free_port()
-    cli = _cli(tmp_path, database_url, own_dovecot, smtp_server, port)
+    cli = _cli(tmp_path, database_url, own_dovecot, smtp_server, port,
+               '\n[health]\nmailbox_silent_after = "0.1m"\n')
     with _running(cli) as proc:
         def mailbox_ok(want: bool) -> Callable[[], Any]:
             def check() -> Any:
@@ -80,7 +90,17 @@ def test_readyz_red_while_the_mailbox_is_away_and_green_once_it_is_back(
         assert code == 503 and body["ready"] is False
         assert body["checks"]["mailbox"]["detail"].startswith("last read ")
         assert body["checks"]["database"]["ok"] is True
+
+        def alert() -> Any:
+            return next((m.message() for m in list(smtp_server.messages)
+                         if m.rcpt_tos == (ADMIN,)), None)
+
+        mail = _wait("an admin alert", alert, proc, SLOW)
+        assert str(mail["Subject"]).startswith("[Escalator alert] the mailbox has not been "
+                                               "read for ")
+        assert mail["Auto-Submitted"] == "auto-generated"
+        assert "Escalator has not read user" in mail.get_body(("plain",)).get_content()
         own_dovecot.start()
-        code, body = _wait("readyz green again", mailbox_ok(True), proc)
+        code, body = _wait("readyz green again", mailbox_ok(True), proc, SLOW)
         assert code == 200 and body["ready"] is True
         assert get(f"http://127.0.0.1:{port}/healthz")[:2] == (200, "ok\n")
