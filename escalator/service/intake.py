@@ -11,6 +11,7 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from email.utils import parseaddr
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -31,9 +32,12 @@ from escalator.service.failures import (
 )
 from escalator.service.outbox import enqueue, message_domain, new_escalation
 from escalator.service.recipients import (
+    add_people,
     add_stakeholders,
     category_contacts,
     dedupe,
+    left_out_problem,
+    may_take_part,
     rung_addresses,
 )
 from escalator.service.replies import apply_reply
@@ -294,15 +298,22 @@ def open_escalation(session: Session, settings: Settings, intake: Intake,
     # the account's team; for an account not in the directory, the CSM's team
     esc.team = account.team or csm_team(session, csm) or None
     first = rung_addresses(settings, esc, targets.first_rung)
-    owner = _owner(intake, settings) or (first[0] if first else csm)
+    named, notes = _owner(intake, settings)
+    owner = named or (first[0] if first else csm)
     esc.owner = owner
-    colleagues = [a for a in (*env.to, *env.cc) if _internal(a, settings)]
     contacts = category_contacts(settings, esc.category)
     # seed 002: a critical escalation goes to the VP with the executive informed
     informed_rungs = [a for rung in settings.severities[severity].inform
                       for a in rung_addresses(settings, esc, rung)]
-    add_stakeholders(esc, settings, [csm, owner, *first, *colleagues, *contacts,
-                                     *informed_rungs])
+    add_people(esc, settings, [csm, owner])
+    add_stakeholders(esc, settings, [*first, *contacts, *informed_rungs])
+    # colleagues on To/Cc, up to [organization] max_stakeholders (the CSM hears of the rest)
+    left_out = add_people(esc, settings, [a for a in (*env.to, *env.cc)
+                                          if may_take_part(a, settings)])
+    colleagues = [a for a in (*env.to, *env.cc) if a in esc.stakeholders]
+    if (problem := left_out_problem(esc, settings, left_out)) is not None:
+        field, _, message = problem.partition(": ")
+        notes.append(parser.result.Problem(field, message))
     reschedule(esc, settings, now)
     session.add(Notice(escalation_id=esc.id, target="new", rung=targets.first_rung,
                        due_at=now, sent_at=now))
@@ -311,10 +322,13 @@ def open_escalation(session: Session, settings: Settings, intake: Intake,
                f"response due {targets.response_due_at:%Y-%m-%d %H:%M} UTC")
     ack = enqueue(session, settings, kind="ack", now=now, to=[csm], esc=esc,
                   in_reply_to=referable(env.message_id),
-                  context={"intake": intake, "notes": intake.notes, "account": account})
+                  context={"intake": intake, "notes": [*intake.notes, *notes],
+                           "account": account})
     assert ack is not None
     esc.thread_root = ack.message_id
-    notified = enqueue(session, settings, kind="new", now=now, to=dedupe(first, [csm]),
+    # an ESCALATION OWNER named at intake hears of it with the first rung
+    notified = enqueue(session, settings, kind="new", now=now,
+                       to=dedupe([*first, *([named] if named else [])], [csm]),
                        cc=[*contacts, *informed_rungs], esc=esc)
     if notified is not None:
         events.add(session, esc, now, "notified", "escalator",
@@ -322,16 +336,26 @@ def open_escalation(session: Session, settings: Settings, intake: Intake,
     elif targets.first_rung != "csm":
         events.add(session, esc, now, "notified", "escalator",
                    f"{targets.first_rung}: no address configured in [ladder]")
-    informed = dedupe(colleagues, [csm], first, contacts, informed_rungs)
+    informed = dedupe(colleagues, [csm], first, [named or ""], contacts, informed_rungs)
     if informed:
         enqueue(session, settings, kind="recap", now=now, to=informed, esc=esc,
                 context={"changes": ["opened"], "actor": csm, "problems": []})
     return esc
 
 
-def _owner(intake: Intake, settings: Settings) -> str | None:
-    owner = intake.owner.strip().lower()
-    return owner if "@" in owner and _internal(owner, settings) else None
+def _owner(intake: Intake, settings: Settings) -> tuple[str | None, list[parser.result.Problem]]:
+    """The ESCALATION OWNER's address when a colleague's; else None and why, for the ack."""
+    text = intake.owner.strip()
+    if not text:
+        return None, []
+    owner = parseaddr(text)[1].lower()
+    if "@" in owner and may_take_part(owner, settings):
+        return owner, []
+    why = ("not a colleague's address (an internal domain or [organization] allowed_external)"
+           if "@" in owner else "no e-mail address (write name@domain)")
+    return None, [parser.result.Problem("Escalation Owner", f"'{text[:200]}' — {why}; "
+                                        "the first rung's contact owns it until a reply "
+                                        "says Owner: name@domain")]
 
 
 def _internal(address: str, settings: Settings) -> bool:

@@ -9,25 +9,35 @@ from sqlalchemy.orm import Session
 from escalator.service import events, review
 from escalator.service.answers import answer
 from escalator.service.outbox import enqueue
-from escalator.service.recipients import add_stakeholders, dedupe, rung_addresses
+from escalator.service.recipients import (
+    add_people,
+    add_stakeholders,
+    dedupe,
+    left_out_problem,
+    may_take_part,
+    rung_addresses,
+)
 from escalator.service.state import reschedule
 from escalator.settings import Settings
 from escalator.sla import resume, retarget, rung_index
 from models import Escalation, Notice
 from parser.result import Command, Reply
 
+MAX_PROBLEMS = 10  # listed in one answer; the rest are counted
+
 
 def apply_reply(session: Session, settings: Settings, esc: Escalation, reply: Reply,
                 now: datetime) -> list[str]:
     """Apply each command in order; return what changed, as sentences for the recap."""
     actor = reply.envelope.sender
-    add_stakeholders(esc, settings, [actor])
+    refused: list[str] = []  # what this layer will not apply: said in the answer
+    _say(refused, left_out_problem(esc, settings, add_people(esc, settings, [actor])))
     changes: list[str] = []
     notified: list[str] = []
     answers = review.read_answers(reply.text)  # not commands to the parser: read them here
     before = esc.status
-    for command in review.without_answers(reply.commands, answers):
-        change = _apply(session, settings, esc, command, actor, now, notified)
+    for command in _one_owner(review.without_answers(reply.commands, answers), refused):
+        change = _apply(session, settings, esc, command, actor, now, notified, refused)
         if change:
             changes.append(change)
             events.add(session, esc, now, command.name, actor, change)
@@ -36,10 +46,11 @@ def apply_reply(session: Session, settings: Settings, esc: Escalation, reply: Re
         # CSM and owner hear of it in the review request: no recap of the same event
         notified.extend(review.request(session, settings, esc, now, changes))
     reschedule(esc, settings, now)
-    problems = [str(p) for p in reply.problems] + list(answers.problems)
+    problems = _bounded([str(p) for p in reply.problems] + list(answers.problems) + refused)
     if changes:
+        # the sender hears too, even when the stakeholder bound left them out
         enqueue(session, settings, kind="recap", now=now,
-                to=dedupe(esc.stakeholders, notified), esc=esc,
+                to=dedupe([*esc.stakeholders, actor], notified), esc=esc,
                 context={"changes": changes, "actor": actor, "problems": problems})
     elif problems:
         answer(session, settings, kind="confirmation", to=actor, now=now, esc=esc,
@@ -48,7 +59,7 @@ def apply_reply(session: Session, settings: Settings, esc: Escalation, reply: Re
 
 
 def _apply(session: Session, settings: Settings, esc: Escalation, c: Command, actor: str,
-           now: datetime, notified: list[str]) -> str | None:
+           now: datetime, notified: list[str], refused: list[str]) -> str | None:
     if c.name == "ack":
         return _acknowledge(esc, now, actor)
     if c.name == "status":
@@ -56,9 +67,7 @@ def _apply(session: Session, settings: Settings, esc: Escalation, c: Command, ac
     if c.name == "severity":
         return _severity(session, settings, esc, int(c.value), now, notified)
     if c.name == "owner":
-        esc.owner = c.value.lower()
-        add_stakeholders(esc, settings, [esc.owner])
-        return f"owner set to {esc.owner}"
+        return _owner(settings, esc, c.value.lower(), refused)
     if c.name == "steps":
         esc.steps = [*esc.steps, c.value]
         return f"step to resolve added: {c.value}"
@@ -74,6 +83,38 @@ def _apply(session: Session, settings: Settings, esc: Escalation, c: Command, ac
     if c.name == "note":
         return f"note: {c.value}"
     return None
+
+
+def _say(refused: list[str], problem: str | None) -> None:
+    if problem:
+        refused.append(problem)
+
+
+def _bounded(problems: list[str]) -> list[str]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    return [*problems[:MAX_PROBLEMS], f"… and {len(problems) - MAX_PROBLEMS} more problems"]
+
+
+def _one_owner(commands: tuple[Command, ...] | list[Command],
+               refused: list[str]) -> list[Command]:
+    """One owner per reply: the first Owner: line counts, a second is a problem."""
+    owners = [c for c in commands if c.name == "owner"]
+    if len(owners) > 1:
+        refused.append(f"Owner: given {len(owners)} times in one reply; only the first "
+                       f"({owners[0].value}) counts: one owner per reply")
+    return [c for c in commands if c.name != "owner" or c is owners[0]]
+
+
+def _owner(settings: Settings, esc: Escalation, address: str, refused: list[str]) -> str | None:
+    if not may_take_part(address, settings):
+        refused.append(f"Owner: '{address}' — not a colleague's address, so the owner stays "
+                       f"{esc.owner} (an owner is in an internal domain or on "
+                       "[organization] allowed_external)")
+        return None
+    esc.owner = address
+    _say(refused, left_out_problem(esc, settings, add_people(esc, settings, [address])))
+    return f"owner set to {address}"
 
 
 def _acknowledge(esc: Escalation, now: datetime, actor: str) -> str | None:

@@ -9,23 +9,19 @@ without the row lock both would write what they read and one step would be lost.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy import event
 
-from escalator.db import Database, init_db
+from escalator.db import Database
 from escalator.service.intake import handle_message
 from escalator.service.sweep import sweep
 from escalator.settings import Settings, SmtpSettings
 from models import Escalation
-from tests.support.database import fresh_postgres, sqlite_url
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -35,15 +31,9 @@ SETTINGS = Settings(smtp=SmtpSettings(from_address="escalations@example.com"),
 WAIT = 60  # seconds: only a broken test waits this long
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    with ExitStack() as stack:
-        url = (sqlite_url(tmp_path) if request.param == "sqlite"
-               else stack.enter_context(fresh_postgres()))
-        init_db(url)
-        database = Database(url)
-        stack.callback(database.dispose)
-        yield database
+@pytest.fixture
+def db(any_db: Database) -> Database:
+    return any_db
 
 
 def email(sender: str, subject: str, body: str, n: int) -> bytes:

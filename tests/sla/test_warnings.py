@@ -61,3 +61,16 @@ def test_pausing_never_shortens_a_target(severity: int, paused: int) -> None:
                       resolution_due_at=later.resolution_due_at, paused_seconds=paused * 60)
     before, after = next_escalation_at(P, s), next_escalation_at(P, resumed)
     assert before is not None and after is not None and after >= before
+
+
+def test_a_warning_key_names_its_window_and_fits_the_notice_column() -> None:
+    s = state(2)
+    [w] = due_warnings(P, s, T0 + 3 * H)
+    moved = replace(s, response_due_at=s.response_due_at + 2 * H)  # a severity change, say
+    [w2] = due_warnings(P, moved, T0 + 5 * H)  # 75% of 2h..6h
+    assert (w2.target, w2.number, w2.fraction) == (w.target, w.number, w.fraction)
+    assert w2.key != w.key
+    from escalator.sla.warnings import Warning
+
+    far = T0 + timedelta(days=365 * 100)
+    assert len(Warning("resolution", 5, 0.999, far, far).key) <= 20
