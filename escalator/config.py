@@ -197,10 +197,12 @@ def from_dict(data: Mapping[str, Any], name: str = "<config>",
         smtp = replace(smtp, password=env["ESCALATOR_SMTP_PASSWORD"])
     imap = oauth_config.check("imap", imap, name, env, r.fail, imap.username)
     smtp = oauth_config.check("smtp", smtp, name, env, r.fail, smtp.username)
+    _database_url(r, database.url)
     if "imap" in data:
         for key in ("host", "username"):
             if not getattr(imap, key):
                 raise r.fail(f"[imap] {key}", "missing")
+        _folders(r, imap)
     mailbox = r.address(smtp.from_address, "[smtp] from_address")
     smtp = replace(smtp, from_address=mailbox.addr_spec.lower(), from_name=mailbox.display_name)
 
@@ -260,6 +262,30 @@ def from_dict(data: Mapping[str, Any], name: str = "<config>",
         web=_web(r, data), review=_review(r, r.table(data, "review")),
         health=_health(r, r.table(data, "health")),
     )
+
+
+def _database_url(r: _Reader, url: str) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        backend = ""
+    if backend not in ("sqlite", "postgresql"):
+        raise r.fail("[database] url", "not a database URL (use sqlite:///escalator.db or "
+                                       "postgresql+psycopg://user@host/db)")
+
+
+def _folders(r: _Reader, imap: ImapSettings) -> None:
+    """A message moved into the folder it is read from would be handled forever."""
+    for key in ("folder", "processed_folder", "failed_folder"):
+        if not getattr(imap, key).strip():
+            raise r.fail(f"[imap] {key}", "must name a folder")
+    for key in ("processed_folder", "failed_folder"):
+        if getattr(imap, key).strip().lower() == imap.folder.strip().lower():
+            raise r.fail(f"[imap] {key}", f"'{getattr(imap, key)}' is the folder read from "
+                                          "([imap] folder): use another")
 
 
 def warnings(settings: Settings) -> list[str]:

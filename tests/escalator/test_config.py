@@ -168,6 +168,12 @@ def test_cli_reports_one_line_and_exit_code(tmp_path: Path, text: str) -> None:
      "[organization] allowed_external: must be an address or a list"),
     ("[organization]\nmax_stakeholders = 0\n",
      "[organization] max_stakeholders: 0 is not a number of stakeholders"),
+    ("[database]\nurl = \"escalator.db\"\n", "[database] url: not a database URL"),
+    ("[database]\nurl = \"mysql://x@y/z\"\n", "[database] url: not a database URL"),
+    ("[imap]\nhost = \"x\"\nusername = \"u\"\nprocessed_folder = \"inbox\"\n",
+     "[imap] processed_folder: 'inbox' is the folder read from"),
+    ("[imap]\nhost = \"x\"\nusername = \"u\"\nfailed_folder = \" \"\n",
+     "[imap] failed_folder: must name a folder"),
     ("[organization]\ntrusted_authserv_id = \"\"\n",
      "[organization] trusted_authserv_id: must be your mail server's authserv-id"),
 ])
