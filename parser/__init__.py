@@ -9,6 +9,7 @@ The order of the questions asked is in `parser.screen`.
 
 from __future__ import annotations
 
+from parser import limits
 from parser.incoming import Incoming
 from parser.mail import Mail
 from parser.result import (
@@ -45,7 +46,7 @@ def parse(raw: bytes, settings: ParseSettings, size: int | None = None) -> Resul
     real_size = len(raw) if size is None else max(size, len(raw))
     try:
         mail = Mail(raw, real_size, headers_only=real_size > settings.max_message_bytes)
-        return screen(Incoming(mail, settings))
+        return limits.clip(screen(Incoming(mail, settings)))
     except (OSError, MemoryError):  # out of file descriptors or memory: not the message's fault
         raise
     except Exception as error:  # a last resort: the message is kept and answered, never lost
@@ -65,6 +66,6 @@ def _unreadable(raw: bytes, size: int, error: Exception) -> Rejection:
         envelope = envelope_of(Mail(raw, size, headers_only=True))
     except Exception:
         pass
-    return Rejection(
+    return limits.clip(Rejection(
         envelope, (Problem("message", f"could not be read ({type(error).__name__}: {error})"),)
-    )
+    ))

@@ -3,20 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
-from email.utils import parsedate_to_datetime
 
-from parser.mail import Mail, message_ids
+from parser import limits
+from parser.mail import Mail, date_of, message_ids
 from parser.result import Envelope
-
-
-def _date(value: str) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
 
 
 def envelope_of(mail: Mail) -> Envelope:
@@ -25,14 +15,14 @@ def envelope_of(mail: Mail) -> Envelope:
     message_id = ids[0] if ids else "sha256:" + hashlib.sha256(mail.raw).hexdigest()
     name, sender = mail.address("From")
     return Envelope(
-        message_id=message_id,
-        sender=sender,
-        sender_name=name,
-        subject=mail.header("Subject"),
+        message_id=limits.message_id(message_id),
+        sender=limits.address(sender),
+        sender_name=name[: limits.ADDRESS],
+        subject=mail.header("Subject")[: limits.MAX_SUBJECT],  # all that any step reads
         to=mail.addresses("To"),
         cc=mail.addresses("Cc"),
         in_reply_to=message_ids(mail.header("In-Reply-To")),
         references=message_ids(mail.header("References")),
-        date=_date(mail.header("Date")),
+        date=date_of(mail.header("Date")),
         size=mail.size,
     )

@@ -18,7 +18,7 @@ _PLACEHOLDER = re.compile(
 )
 _URL = re.compile(r"https?://[^\s<>\"')\]]+", re.I)
 _SEVERITY = re.compile(
-    r"^(?:sev(?:erity)?\s*[-:]?\s*|p|priority\s*)?([0-9]+)(?![0-9./])(?:\s*[-–—:(]?\s*\w*.*)?$",
+    r"^(?:sev(?:erity)?\s*+(?:[-:]\s*+)?|p|priority\s*+)?([0-9]+)(?![0-9./])",
     re.I,
 )
 _SEVERITY_WORDS = {"critical": 1, "urgent": 1, "high": 2, "major": 2, "medium": 3,
@@ -27,6 +27,11 @@ _RISK = re.compile(r"\b(high|medium|med|low)\b", re.I)
 TYPES = ("Help Needed", "Churn Risk", "Visibility")
 CATEGORIES = ("Product", "Services", "Partnership", "Externalities", "Billing", "Engineering",
               "Support", "Security", "Legal", "Sales")
+
+
+def shown(value: str, limit: int = 80) -> str:
+    """A value as quoted back in an answer: its start, when it is long."""
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
 def is_placeholder(value: str) -> bool:
@@ -59,7 +64,7 @@ def items_of(raw: RawField | None) -> tuple[str, ...]:
         return ()
     items: list[str] = []
     if raw.inline and not is_placeholder(raw.inline):
-        items.extend(p.strip() for p in re.split(r"\s*;\s*", raw.inline) if p.strip())
+        items.extend(p.strip() for p in raw.inline.split(";") if p.strip())
     has_bullets = any(bullet for _, bullet in raw.lines)
     joinable = False
     for line, bullet in raw.lines:
@@ -89,19 +94,19 @@ def severity(value: str) -> tuple[int | None, Problem | None]:
         return None, None
     if re.fullmatch(r"(?:[1-4]\s*[/|,]\s*){2,}[1-4]", value):
         return None, Problem(
-            "Severity", f"'{value}' is the template's question, not an answer — "
+            "Severity", f"'{shown(value)}' is the template's question, not an answer — "
             "left unset; choose one of 1–4"
         )
     match = _SEVERITY.match(value)
     if match is not None:
-        number = int(match.group(1))
-        if 1 <= number <= 4:
-            return number, None
-        return None, Problem("Severity", f"{number} — not a severity; use 1–4")
+        digits = match.group(1).lstrip("0")
+        if digits in ("1", "2", "3", "4"):
+            return int(digits), None
+        return None, Problem("Severity", f"{shown(match.group(1))} — not a severity; use 1–4")
     word = value.split()[0].lower().strip(".,;:-")
     if word in _SEVERITY_WORDS:
         return _SEVERITY_WORDS[word], None
-    return None, Problem("Severity", f"'{value}' — not a severity; use 1–4")
+    return None, Problem("Severity", f"'{shown(value)}' — not a severity; use 1–4")
 
 
 def risk_level(value: str) -> tuple[str | None, Problem | None]:
@@ -113,10 +118,11 @@ def risk_level(value: str) -> tuple[str | None, Problem | None]:
         return levels.pop().capitalize(), None
     if len(levels) > 1:
         return None, Problem(
-            "Risk Level", f"'{value}' names more than one level — left unset; choose High, "
+            "Risk Level", f"'{shown(value)}' names more than one level — left unset; choose High, "
             "Medium or Low"
         )
-    return None, Problem("Risk Level", f"'{value}' — not a risk level; use High, Medium or Low")
+    return None, Problem(
+        "Risk Level", f"'{shown(value)}' — not a risk level; use High, Medium or Low")
 
 
 def choice(value: str, options: tuple[str, ...]) -> str:

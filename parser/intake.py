@@ -1,9 +1,12 @@
 """Is this message a usable escalation? The template's fields become an Intake, or a
 Rejection that names every missing or unreadable field at once.
 
-Where the text comes from: the new text of the message; for a forward (or when the new
-text carries no template at all) the forwarded or quoted part fills what is missing, and
-its Subject line stands in for an outer subject that is not in the template's shape.
+Where the text comes from: the plain part, unless the HTML part's tables carry template
+fields the plain part lacks (a label | value table, which plain text flattens); an HTML
+part whose tables are only layout does not count. Within it, the new text of the
+message; for a forward (or when the new text carries no template at all) the forwarded or
+quoted part fills what is missing, and its Subject line stands in for an outer subject
+that is not in the template's shape.
 """
 
 from __future__ import annotations
@@ -12,13 +15,18 @@ import re
 
 from parser import fields, quoting, subject, template
 from parser.body import Body
+from parser.limits import MAX_TEXT
 from parser.result import Envelope, Intake, Problem, Rejection
 from parser.settings import ParseSettings
 from parser.template import RawField
 
 ACCOUNT_MISSING = (
     "not found — put it in the subject as 'Escalation: <Account> – <Summary>' "
-    "or on an 'ACCOUNT:' line"
+    "or on an 'Account:' or 'Customer:' line"
+)
+NO_CUSTOMER = (
+    "not found — the subject has no dash between customer and summary; write "
+    "'Escalation: <Customer> – <Summary>' or add a 'Customer:' line"
 )
 SUMMARY_MISSING = (
     "not found — put it in the subject as 'Escalation: <Account> – <Summary>' "
@@ -26,20 +34,30 @@ SUMMARY_MISSING = (
 )
 
 
-def body_text(body: Body) -> str:
-    """The text to read the template from: HTML when it carries a table (cells keep their
-    pairing there), else the plain part, else the HTML."""
+def body_fields(body: Body) -> dict[str, RawField]:
+    """The template's fields: from the plain part, or from the HTML part when that has no
+    plain part beside it or when its tables carry more fields than the plain part."""
     from parser.html import to_text
 
-    if body.html and (not body.plain.strip() or "<table" in body.html.lower()):
-        return normalise(to_text(body.html))
-    return normalise(body.plain)
+    plain = normalise(body.plain)
+    if not plain.strip():
+        return _template_fields(normalise(to_text(body.html))) if body.html else {}
+    found = _template_fields(plain)
+    if "<table" not in body.html.lower():
+        return found
+    from_html = _template_fields(normalise(to_text(body.html)))
+    return from_html if _count(from_html) > _count(found) else found
+
+
+_SPACES = re.compile(r"[\u00a0\u2007\u202f\t]")
+_INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_LONG_RUN = re.compile(r" {65,}")  # no text needs more; every pattern after this sees at most 64
 
 
 def normalise(text: str) -> str:
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = re.sub(r"[\u00a0\u2007\u202f\t]", " ", text)
-    return re.sub(r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]", "", text)
+    text = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    text = _INVISIBLE.sub("", _SPACES.sub(" ", text))
+    return _LONG_RUN.sub(" " * 64, text)
 
 
 def _template_fields(text: str) -> dict[str, RawField]:
@@ -52,11 +70,16 @@ def _template_fields(text: str) -> dict[str, RawField]:
 
 
 def _has_template(found: dict[str, RawField]) -> bool:
-    return any(not name.startswith("_") and name != "subject" for name in found)
+    return _count(found) > 0
+
+
+def _count(found: dict[str, RawField]) -> int:
+    """How many of the template's own fields were found."""
+    return sum(1 for name in found if not name.startswith("_") and name != "subject")
 
 
 def read(envelope: Envelope, body: Body, settings: ParseSettings) -> Intake | Rejection:
-    found = _template_fields(body_text(body))
+    found = body_fields(body)
     notes: list[Problem] = []
     problems: list[Problem] = []
 
@@ -75,11 +98,15 @@ def read(envelope: Envelope, body: Body, settings: ParseSettings) -> Intake | Re
     if fields.is_placeholder(subject_summary):
         subject_summary = ""
 
-    account = fields.text_of(found.get("account")) or subject_account
+    named = fields.text_of(found.get("account"))
+    if named and not subject_account and subject_summary.lower() == named.lower():
+        subject_summary = ""  # "Escalation: Acme" with "Customer: Acme": the subject named it
+    account = named or subject_account
     issue = fields.text_of(found.get("issue"), paragraphs=True)
     summary = subject_summary or issue.split("\n")[0][:200]
     if not account:
-        problems.append(Problem("Account", ACCOUNT_MISSING))
+        no_separator = bool(subject_summary) and not subject_account
+        problems.append(Problem("Account", NO_CUSTOMER if no_separator else ACCOUNT_MISSING))
     if not summary:
         problems.append(Problem("Summary", SUMMARY_MISSING))
     if problems:

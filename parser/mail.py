@@ -14,8 +14,9 @@ import binascii
 import email
 import email.parser
 import re
+from datetime import datetime
 from email.message import Message
-from email.utils import getaddresses
+from email.utils import getaddresses, parsedate_to_datetime
 
 from parser.charsets import decode_bytes
 
@@ -90,6 +91,24 @@ def _one_line(text: str) -> str:
     return _CONTROL.sub(" ", text.replace("\x00", "")).strip()
 
 
+def date_of(value: str) -> datetime | None:
+    """A Date header's instant, or None when it is absent or not a date."""
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def raw_headers(msg: Message) -> dict[str, list[str]]:
+    """Every header of a message, raw, by lower-case name, in the order they come."""
+    found: dict[str, list[str]] = {}
+    for key, value in msg.raw_items():
+        found.setdefault(key.lower(), []).append(str(value))
+    return found
+
+
 def message_ids(value: str) -> tuple[str, ...]:
     """Message-IDs in a header (In-Reply-To, References), without angle brackets."""
     found = _MSGID.findall(value)
@@ -148,9 +167,7 @@ class Mail:
     def raw_headers(self, name: str) -> list[str]:
         """Every value of a header, raw, in the order they come."""
         if self._raw is None:
-            self._raw = {}
-            for key, value in self.msg.raw_items():
-                self._raw.setdefault(key.lower(), []).append(str(value))
+            self._raw = raw_headers(self.msg)
         return self._raw.get(name.lower(), [])
 
     def header(self, name: str) -> str:

@@ -19,6 +19,12 @@ class Attachment:
     filename: str
     content_type: str
     size: int
+    # an attached email (message/rfc822: Outlook's attached item, a forward as attachment):
+    # its own Subject, From and Date; its text is never read as the sender's
+    subject: str = ""
+    sender: str = ""  # lower-cased address
+    sender_name: str = ""
+    date: datetime | None = None
 
 
 @dataclass(frozen=True)

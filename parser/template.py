@@ -54,7 +54,7 @@ _LABEL = re.compile(
 )
 BULLET = re.compile(r"^\s*(?:[•●◦▪■□☐☑☒✓✔➢►▶→·§o\-*+]|\d{1,2}[.)]|[a-z][.)])\s+")
 _EMPHASIS = re.compile(r"^[*_]+(?=[^\W_])")
-_SEVERITY_LINE = re.compile(r"^(?:sev(?:erity)?\s*-?\s*|p)([1-4])\b", re.I)
+_SEVERITY_LINE = re.compile(r"^(?:sev(?:erity)?\s*+(?:-\s*+)?|p)([1-4])\b", re.I)
 _SIGN_OFF = re.compile(
     r"^(best|thanks|thank you|many thanks|regards|best regards|kind regards|warm regards|cheers|"
     r"sincerely|br|mvh|viele grüße|mit freundlichen grüßen|let me know|ready to assist|"

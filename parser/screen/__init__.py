@@ -5,7 +5,7 @@ decides; the last always answers.
     size          larger than max_message_bytes?                  Rejection (headers only)
     own_mail      From our mailbox, or one of our Message-IDs?    Ignored "own mail"
     bounce        a DSN, or from MAILER-DAEMON/postmaster?        Ignored, bounce_of, recipients
-    auto_reply    Auto-Submitted, Precedence, X-Autoreply,
+    auto_reply    Auto-Submitted, Precedence, X-Autoreply, Return-Path <>,
                   List-Id, "Automatic reply:" subject?            Ignored
     sender        From outside internal_domains, or DMARC fail?   Ignored, kept in failed
     thread        our Message-ID in In-Reply-To/References,

@@ -1,5 +1,6 @@
 """Is this an automatic message: an RFC 3834 auto-reply, an out-of-office, bulk or list
-mail? Answering it could loop or spam, so it is ignored."""
+mail, or mail sent with a null Return-Path? Answering it could loop or spam, so it is
+ignored."""
 
 from __future__ import annotations
 
@@ -22,9 +23,14 @@ def reason(incoming: Incoming) -> str | None:
     auto = mail.header("Auto-Submitted").lower().split(";")[0].strip()
     if auto and auto != "no":
         return f"auto-reply (Auto-Submitted: {auto})"
-    precedence = mail.header("Precedence").lower().strip()
-    if precedence in ("bulk", "junk", "list", "auto_reply"):
-        return f"bulk mail (Precedence: {precedence})"
+    for value in mail.all_headers("Precedence"):  # every one: a list may add its own
+        precedence = value.lower().strip()
+        if precedence in ("bulk", "junk", "list", "auto_reply"):
+            return f"bulk mail (Precedence: {precedence})"
+    # the null reverse-path (RFC 5321 §4.5.5): what auto-responders and robots send with;
+    # the topmost Return-Path is the one our own server wrote at delivery
+    if mail.header("Return-Path").replace(" ", "") == "<>":
+        return "automatic mail (Return-Path: <>)"
     for name in ("X-Autoreply", "X-Autorespond", "X-Autorespond-Message"):
         if mail.header(name):
             return f"auto-reply ({name})"

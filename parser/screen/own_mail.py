@@ -13,6 +13,6 @@ def check(incoming: Incoming) -> Result | None:
     if incoming.envelope.sender and incoming.envelope.sender == settings.mailbox_address.lower():
         return Ignored(incoming.envelope, "own mail")
     # only our own shape (esc-N.kind.hex@domain): colleagues' clients may use the domain too
-    if ours.pattern(settings.message_id_domain).fullmatch(incoming.envelope.message_id):
+    if ours.is_ours(incoming.envelope.message_id, settings.message_id_domain):
         return Ignored(incoming.envelope, "own mail")
     return None

@@ -15,7 +15,9 @@ from parser import Intake, ParseSettings, Rejection, parse, subject
     ("Escalation: Acme | Login", ("Acme", "Login")),
     ("Escalation: Acme: Login", ("Acme", "Login")),
     ("URGENT Escalation: Acme – Login", ("Acme", "Login")),
-    ("Escalation: Acme", ("Acme", "")),
+    ("Escalation: Acme", ("", "Acme")),  # no separator: which it is, the body must say
+    ("Escalation: SSO login failures", ("", "SSO login failures")),
+    ("Escalation: Acme - ", ("", "Acme")),
 ])
 def test_subject_split(line: str, expected: tuple[str, str]) -> None:
     assert subject.account_and_summary(line) == expected
@@ -65,7 +67,7 @@ def test_placeholders_count_as_missing_and_every_missing_field_is_named() -> Non
     assert isinstance(r, Rejection)
     assert [str(p) for p in r.problems] == [
         "Account: not found — put it in the subject as 'Escalation: <Account> – <Summary>' "
-        "or on an 'ACCOUNT:' line",
+        "or on an 'Account:' or 'Customer:' line",
         "Summary: not found — put it in the subject as 'Escalation: <Account> – <Summary>' "
         "or on an 'Issue:' line",
     ]
