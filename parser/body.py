@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from email.message import Message
 
 from parser.charsets import decode_bytes
-from parser.limits import MAX_TEXT
+from parser.limits import MAX_HTML, MAX_TEXT
 from parser.mail import date_of, decode, raw_headers, raw_text, split_addresses
 from parser.result import Attachment
 
@@ -162,4 +162,5 @@ def read_body(msg: Message) -> Body:
     if not plains and not htmls:
         for part in attached_texts:  # no body but a text file: that is what was sent
             _read_text(part, plains, htmls)
-    return Body("\n".join(plains)[:MAX_TEXT], "\n".join(htmls)[:MAX_TEXT], tuple(attachments))
+    plain, html = "\n".join(plains)[:MAX_TEXT], "\n".join(htmls)[:MAX_HTML]
+    return Body(plain, html, tuple(attachments))

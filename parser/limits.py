@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 from parser.result import Command, Problem
 
-MAX_TEXT = 1_000_000  # characters of one body part (plain or HTML) that are read
+MAX_TEXT = 300_000  # characters of body text read (about a hundred pages)
+MAX_HTML = 500_000  # characters of HTML rendered to text (Outlook's markup is bulky)
 MAX_SUBJECT = 2_000  # characters of a subject: inbound.subject keeps as many
 MAX_ID = 2**31 - 1  # the escalation id column (a PostgreSQL integer): no larger ESC-N
 MESSAGE_ID_BYTES = 998  # the Message-ID columns, and a header line's own limit
