@@ -114,7 +114,7 @@ class Renewing:
 
 # error codes that mean "the grant is gone: a person has to sign in again"
 _FOR_GOOD = {"invalid_grant", "invalid_client", "unauthorized_client", "consent_required",
-             "interaction_required", "access_denied"}
+             "interaction_required", "access_denied", "invalid_scope"}
 _FOR_GOOD_AADSTS = ("AADSTS50173", "AADSTS700082", "AADSTS70008", "AADSTS65001",
                     "AADSTS50076", "AADSTS700016", "AADSTS7000215", "AADSTS7000222")
 

@@ -39,6 +39,7 @@ from authlib.oauth2.rfc7523 import JWTBearerGrant  # type: ignore[import-untyped
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint  # type: ignore[import-untyped]
 from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint, DeviceCodeGrant  # type: ignore[import-untyped]
 from cryptography.hazmat.primitives import serialization
+from joserfc.jwk import RSAKey
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.support.tls import SelfSignedCert
@@ -60,8 +61,8 @@ class Client:
     def get_default_redirect_uri(self) -> str:
         return ""
 
-    def get_allowed_scope(self, scope: str) -> str:
-        return scope
+    def get_allowed_scope(self, scope: str | None) -> str:
+        return scope or ""
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
         return False
@@ -349,8 +350,8 @@ class _JwtBearer(JWTBearerGrant):  # type: ignore[misc]
         found: Client | None = self.server.state.clients.get(issuer)
         return found
 
-    def resolve_client_public_key(self, client: Client) -> str:
-        return client.public_key
+    def resolve_client_public_key(self, client: Client) -> RSAKey:
+        return RSAKey.import_key(client.public_key)
 
     def authenticate_user(self, subject: str) -> str | None:
         return subject if subject in self.server.state.users else None
@@ -359,7 +360,8 @@ class _JwtBearer(JWTBearerGrant):  # type: ignore[misc]
         return (client.client_id, user) in self.server.state.delegated
 
     def get_audiences(self) -> list[str]:
-        return [self.server.token_uri]
+        # google-auth signs for Google's token endpoint whatever token_uri says
+        return [self.server.token_uri, "https://oauth2.googleapis.com/token"]
 
 
 class _Introspection(IntrospectionEndpoint):  # type: ignore[misc]
