@@ -264,6 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="CSV: name, arr, segment, renewal_date, csm, team, health, "
                                 "aliases (optional, separated by ;)")
     p.set_defaults(func=cmd_accounts_import)
+    from escalator.auth_cli import add_commands as add_auth_commands
+
+    add_auth_commands(sub)
     p = add("report", cmd_report, "roll-ups and SLA figures")
     p.add_argument("--json", action="store_true")
     p.add_argument("--html", metavar="PATH", help="write one self-contained HTML page")

@@ -39,8 +39,8 @@ from authlib.oauth2.rfc7523 import JWTBearerGrant  # type: ignore[import-untyped
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint  # type: ignore[import-untyped]
 from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint, DeviceCodeGrant  # type: ignore[import-untyped]
 from cryptography.hazmat.primitives import serialization
-from joserfc.jwk import RSAKey
 from cryptography.hazmat.primitives.asymmetric import rsa
+from joserfc.jwk import RSAKey
 
 from tests.support.tls import SelfSignedCert
 

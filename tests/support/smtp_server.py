@@ -6,13 +6,20 @@
     server.messages -> [Received(mail_from, rcpt_tos, data), ...]
 
 With `tls=True` it offers STARTTLS (self-signed, see tls.py); with `login=(user, password)`
-it offers AUTH and refuses mail from a session that did not log in.
+it offers AUTH and refuses mail from a session that did not log in. With
+`xoauth2=check` it offers AUTH XOAUTH2 (and requires it): `check(user, token)` says whether
+the bearer token is good for that user (the OAuth2 server's answer); a refusal goes as the
+mechanism's 334 JSON challenge, then 535. `auths` records (user, token, accepted).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -71,11 +78,35 @@ class _Recorder:
         return "250 2.0.0 Message accepted"
 
 
+class _OAuthRecorder(_Recorder):
+    async def auth_XOAUTH2(self, server: Any, args: list[str]) -> AuthResult:
+        if len(args) > 1:
+            response = args[1].encode()
+        else:
+            response = await server.challenge_auth("", encode_to_b64=False)
+        try:
+            fields = dict(part.split("=", 1) for part in
+                          base64.b64decode(response).decode().split("\x01") if part)
+            user, token = fields["user"], fields["auth"].removeprefix("Bearer ")
+        except (ValueError, KeyError, binascii.Error):
+            return AuthResult(success=False, handled=False, message="501 5.5.2 malformed")
+        check = self.server.xoauth2
+        assert check is not None
+        ok = check(user, token)
+        self.server.auths.append((user, token, ok))
+        if ok:
+            return AuthResult(success=True, handled=False, auth_data=user)
+        error = json.dumps({"status": "401", "schemes": "bearer"}).encode()
+        await server.challenge_auth(error)  # the client answers with an empty line
+        return AuthResult(success=False, handled=False)
+
+
 class SmtpServer:
     """An aiosmtpd Controller (its own thread and event loop) on a free loopback port."""
 
     def __init__(
-        self, *, tls: bool = False, login: tuple[str, str] | None = None, port: int = 0
+        self, *, tls: bool = False, login: tuple[str, str] | None = None, port: int = 0,
+        xoauth2: Callable[[str, str], bool] | None = None,
     ) -> None:
         self.messages: list[Received] = []
         self.refuse_rcpt: dict[str, str] = {}  # lower-case address -> reply
@@ -93,9 +124,15 @@ class SmtpServer:
                 authenticator=_Authenticator(*login), auth_required=True,
                 auth_require_tls=bool(self.cert),
             )
+        if xoauth2:
+            kwargs.update(authenticator=_Authenticator("", "\x00"), auth_required=True,
+                          auth_require_tls=False)
         self.login = login
+        self.xoauth2 = xoauth2
+        self.auths: list[tuple[str, str, bool]] = []
         self._controller = Controller(
-            _Recorder(self), hostname="127.0.0.1", port=self.port,
+            (_OAuthRecorder if xoauth2 else _Recorder)(self), hostname="127.0.0.1",
+            port=self.port,
             server_hostname="localhost", **kwargs,
         )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,13 +13,20 @@ from cryptography.fernet import Fernet
 from escalator.db import Database, init_db
 from escalator.tokenstore import DbTokenStore
 from tests.support.database import fresh_postgres, sqlite_url
+from tests.support.dovecot import Dovecot
+from tests.support.oauth_mail import oauth_dovecot as oauth_dovecot_for
+from tests.support.oauth_mail import oauth_smtp
 from tests.support.oauth_server import OAuthServer
+from tests.support.smtp_server import SmtpServer
 from tests.support.tls import SelfSignedCert
 
 
 @pytest.fixture(scope="session")
-def oauth_cert(tmp_path_factory: pytest.TempPathFactory) -> SelfSignedCert:
-    return SelfSignedCert(tmp_path_factory.mktemp("oauth-cert"))
+def oauth_cert() -> Iterator[SelfSignedCert]:
+    folder = Path(tempfile.mkdtemp(prefix="oauth-cert-", dir="/tmp"))
+    folder.chmod(0o755)  # Dovecot's auth process reads the CA too
+    yield SelfSignedCert(folder)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
@@ -66,3 +75,15 @@ class Clock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+@pytest.fixture
+def oauth_dovecot(oauth: OAuthServer) -> Iterator[Dovecot]:
+    with oauth_dovecot_for(oauth) as server:
+        yield server
+
+
+@pytest.fixture
+def oauth_smtp_server(oauth: OAuthServer) -> Iterator[SmtpServer]:
+    with oauth_smtp(oauth) as server:
+        yield server
