@@ -26,6 +26,7 @@ STATUS_NAME = "oauth2"  # escalator.status: /readyz and the admin alerts read it
 _sources: dict[tuple[str, ...], TokenSource] = {}
 _stores: dict[tuple[str, str], DbTokenStore] = {}
 _lock = threading.RLock()  # build() takes store() inside token_source()
+_log_failures = False  # `run` logs them; a one-shot command raises them as its one line
 
 
 def imap_tokens(settings: Settings) -> TokenSource | None:
@@ -97,8 +98,15 @@ def build(settings: Settings, s: OAuth2Settings, user: str,
     raise ValueError(flow)  # config.py let an unknown flow through: a bug
 
 
+def log_failures() -> None:
+    """From now on (in `escalator run`) token failures are logged too, once each."""
+    global _log_failures
+    _log_failures = True
+
+
 class Watched:
-    """A token source whose failures are logged once each and recorded in escalator.status."""
+    """A token source whose failures are recorded in escalator.status (and, in `run`, logged
+    once each: the poller retries with backoff, the log does not repeat it)."""
 
     def __init__(self, inner: TokenSource) -> None:
         self.inner = inner
@@ -121,12 +129,12 @@ class Watched:
             token = self.inner.access_token(rejected)
         except TokenError as e:
             line = str(e)
-            if line != self._last_error:  # one line per new problem, not one per retry
+            if _log_failures and line != self._last_error:  # once, not once per retry
                 (log.error if isinstance(e, TokenRevoked) else log.warning)("%s", line)
             self._last_error = line
             status.record_failure(STATUS_NAME, datetime.now(UTC), line)
             raise
-        if self._last_error:
+        if self._last_error and _log_failures:
             log.warning("%s for %s: access token renewed again", self.flow, self.user)
             self._last_error = ""
         status.record_ok(STATUS_NAME, datetime.now(UTC))

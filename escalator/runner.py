@@ -79,9 +79,10 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
     scheduler.start()
     poller: threading.Thread | None = None
     if settings.imap.host:
-        from escalator.oauth import imap_tokens
+        from escalator.oauth import imap_tokens, log_failures
         from mailer.poll import serve
 
+        log_failures()
         handle = intake_batch_handler(db, settings)
         poller = threading.Thread(
             target=serve, name="imap",

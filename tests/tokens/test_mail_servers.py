@@ -15,7 +15,8 @@ from tests.support.dovecot import Dovecot
 from tests.support.oauth_server import OAuthServer
 from tests.support.smtp_server import SmtpServer
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration,
+              pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")]
 
 
 def app_only(oauth: OAuthServer, mailbox: str) -> MicrosoftAppOnly:
