@@ -231,7 +231,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="escalator", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log what happens, with our debug lines and tracebacks")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text",
+                        help="json: one JSON object per line, for log shippers")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, func: Command, help: str) -> argparse.ArgumentParser:
@@ -273,12 +276,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+OUR_LOGGERS = ("escalator", "mailer", "parser", "models")
+# libraries that speak at INFO for every job run or SMTP session: warnings only
+QUIET_LOGGERS = ("apscheduler", "mail.log", "aiosmtpd")
+
+
+def configure_logging(service: bool, verbose: bool, fmt: str) -> None:
+    """`run` logs at INFO (a line per message, notice and delivery); the other commands
+    only warnings; -v adds INFO and our own DEBUG lines (tracebacks). No line carries a
+    password, a token or a message body: the code logs addresses, ids and reasons only."""
+    handler = logging.StreamHandler(sys.stderr)
+    if fmt == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(JsonFormatter(
+            "%(levelname)s %(name)s %(message)s", timestamp="time",
+            rename_fields={"levelname": "level", "name": "logger"}))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: "
+                                               "%(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO if service or verbose else logging.WARNING)
+    for name in OUR_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.NOTSET)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(args.command == "run", args.verbose, args.log_format)
     try:
         return int(args.func(args))
     except EscalatorError as e:

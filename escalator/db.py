@@ -58,6 +58,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        from escalator.service import logbook
+
+        logbook.install(self._sessions)  # one log line per notice, after its commit
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -121,6 +121,8 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
             refused = {a: f"{code} {text}" for a, (code, text) in result.refused.items()}
             mark(row.id, refused=refused)
             stats.sent += 1
+            _log(logging.INFO, "sent", row, f"to {_some([*row.to_addrs, *row.cc_addrs])}"
+                 + (f"; refused by {_some(list(refused))}" if refused else ""))
     finally:
         sender.__exit__(None, None, None)
 
@@ -155,12 +157,12 @@ def _mark(session: Session, row_id: int, now: datetime, *, temporary: str | None
         row.last_error = temporary[:2000]
         row.next_attempt_at = now + min(timedelta(seconds=30 * 2 ** (row.attempts - 1)),
                                         MAX_BACKOFF)
-        log.warning("outbox %s deferred: %s", row.message_id, temporary)
+        _log(logging.WARNING, "deferred", row, temporary)
     elif permanent is not None:
         row.status = "failed"
         row.last_error = permanent[:2000]
         row.refused = {a: permanent[:500] for a in [*row.to_addrs, *row.cc_addrs]}
-        log.error("outbox %s refused: %s", row.message_id, permanent)
+        _log(logging.ERROR, "refused", row, permanent)
         _record(session, row, now, row.refused)
     else:
         row.status = "sent"
@@ -170,6 +172,20 @@ def _mark(session: Session, row_id: int, now: datetime, *, temporary: str | None
         if later:
             session.add(_retry_copy(row, later, now))
         _record(session, row, now, {a: r for a, r in row.refused.items() if a not in later})
+
+
+def _log(level: int, outcome: str, row: OutboxMessage, detail: str) -> None:
+    """One line per delivery outcome: the email's kind, Message-ID and escalation."""
+    esc = f"ESC-{row.escalation_id}" if row.escalation_id else None
+    log.log(level, "%s: %s email %s%s: %s", outcome, row.kind, row.message_id,
+            f", {esc}" if esc else "", detail,
+            extra={"outcome": outcome, "message_id": row.message_id, "escalation": esc,
+                   "kind": row.kind})
+
+
+def _some(addresses: list[str], most: int = 5) -> str:
+    more = len(addresses) - most
+    return ", ".join(addresses[:most]) + (f" and {more} more" if more > 0 else "")
 
 
 def _record(session: Session, row: OutboxMessage, now: datetime,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parseaddr
 
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 import parser
 from escalator.db import Database
+from escalator.metrics import INTAKE_LAG
 from escalator.service import events
 from escalator.service.accounts import csm_team, link_escalation
 from escalator.service.alerts import is_reply_to_alert
@@ -95,9 +96,11 @@ def handle_messages(
             log.warning("message left in the inbox: parsing failed: %s", describe(e))
             parsed.append(None)
     results = [r for r in parsed if r is not None]
+    done: list[tuple[Inbound, Result]] = []
     try:
         with db.transaction() as session:
-            outcomes = _apply_all(session, settings, results, now)
+            outcomes = _apply_all(session, settings, results, now, done)
+        _log_applied(done, now)
     except Exception as e:
         if is_environmental(e):
             log.warning("%d messages left in the inbox: %s", len(results), describe(e))
@@ -119,7 +122,7 @@ def _inbound(result: Result, now: datetime) -> Inbound:
 
 
 def _apply_all(session: Session, settings: Settings, results: Sequence[Result],
-               now: datetime) -> list[Outcome]:
+               now: datetime, done: list[tuple[Inbound, Result]]) -> list[Outcome]:
     keys = [message_key(r.envelope.message_id) for r in results]
     known = {i.message_key: _folder_of(i) for i in session.scalars(
         select(Inbound).where(Inbound.message_key.in_(set(keys))))}
@@ -133,6 +136,7 @@ def _apply_all(session: Session, settings: Settings, results: Sequence[Result],
         session.add(inbound)
         outcome = apply(session, settings, result, inbound, now)
         inbound.reason = clean(inbound.reason, 2000)
+        done.append((inbound, result))
         known[key] = outcome
         outcomes.append(outcome)
     session.flush()  # the unique Message-ID: a concurrent instance stops here
@@ -142,8 +146,11 @@ def _apply_all(session: Session, settings: Settings, results: Sequence[Result],
 def _apply_alone(db: Database, settings: Settings, result: Result, now: datetime) -> Outcome:
     key = message_key(result.envelope.message_id)
     try:
+        done: list[tuple[Inbound, Result]] = []
         with db.transaction() as session:
-            return _apply_all(session, settings, [result], now)[0]
+            outcome = _apply_all(session, settings, [result], now, done)[0]
+        _log_applied(done, now)
+        return outcome
     except Exception as e:
         error = e
     try:
@@ -162,6 +169,22 @@ def _apply_alone(db: Database, settings: Settings, result: Result, now: datetime
         return Outcome.RETRY
 
 
+def _log_applied(done: list[tuple[Inbound, Result]], now: datetime) -> None:
+    """One line per committed message (the intake lag observed with it): outcome, message,
+    sender, escalation and reason; never the body."""
+    for inbound, result in done:
+        esc = f"ESC-{inbound.escalation_id}" if inbound.escalation_id else None
+        log.info("%s: message %s from %s%s%s", inbound.outcome, inbound.message_key,
+                 inbound.sender or "(no sender)", f", {esc}" if esc else "",
+                 f": {inbound.reason[:300]}" if inbound.reason else "",
+                 extra={"outcome": inbound.outcome, "message_id": inbound.message_key,
+                        "sender": inbound.sender, "escalation": esc})
+        sent = result.envelope.date
+        if sent is not None:
+            sent = sent if sent.tzinfo else sent.replace(tzinfo=UTC)
+            INTAKE_LAG.observe(max((now - sent).total_seconds(), 0.0))
+
+
 def _previous(db: Database, key: str) -> Inbound | None:
     with db.transaction() as session:
         return session.scalar(select(Inbound).where(Inbound.message_key == key))
@@ -174,7 +197,7 @@ def _record_error(db: Database, settings: Settings, result: Result, error: Excep
     key, reason = message_key(result.envelope.message_id), describe(error)
     log.error("message %s from %s could not be recorded, moved to the failed folder: %s",
               key, result.envelope.sender, reason)
-    log.info("the traceback of %s", key, exc_info=error)  # with -v: for whoever fixes it
+    log.debug("the traceback of %s", key, exc_info=error)  # with -v: for whoever fixes it
     answering = _answerable(result, settings)
     try:
         return _write_error(db, settings, result, reason, now, answering)
@@ -265,7 +288,6 @@ def apply(
     assert isinstance(result, Ignored)
     inbound.outcome = "outsider" if result.keep_in_failed else "ignored"
     inbound.reason = result.reason[:2000]
-    log.info("ignored %s from %s: %s", inbound.message_key, inbound.sender, result.reason)
     _record_bounce(session, settings, result, now)
     return Outcome.FAILED if result.keep_in_failed else Outcome.PROCESSED
 
