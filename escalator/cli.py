@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -22,7 +23,7 @@ from escalator.jobs import intake_batch_handler, smtp_factory, tick, utcnow
 from escalator.service.views import escalation_view, event_view
 from escalator.settings import Settings
 from models import Escalation, Event
-from models.escalation import STATUSES
+from models.escalation import MAX_ID, STATUSES
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -135,7 +136,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     db = _database(settings)
     number = _esc_number(args.id)
     with db.transaction() as session:
-        esc = session.get(Escalation, number)
+        esc = session.get(Escalation, number) if number <= MAX_ID else None
         if esc is None:
             raise NotFound(f"{args.id}: no such escalation")
         view: dict[str, Any] = escalation_view(esc)
@@ -146,11 +147,20 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 0
     for key, value in view.items():
         if key != "events":
-            print(f"{key:>20}: {value}")
+            print(f"{key:>20}: {_shown(value)}")
     print("              events:")
     for e in view["events"]:
         print(f"    {e['at']}  {e['kind']:<10} {e['actor']}: {e['detail']}")
     return 0
+
+
+def _shown(value: Any) -> str:
+    """A value as a person reads it: no None, no brackets and quotes of a Python list."""
+    if value is None or value == []:
+        return "—"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return str(value)
 
 
 def _esc_number(text: str) -> int:
@@ -168,9 +178,20 @@ def cmd_ignored(args: argparse.Namespace) -> int:
     db = _database(settings)
     with db.transaction() as session:
         rows = ignored_messages(session, since)
-    return _print_rows(rows, args.json, "no ignored messages", lambda r: (
-        f"{r['received_at']}  {r['outcome']:<8} {r['sender'] or '(no sender)'}: "
-        f"{r['reason']}  [{r['subject'][:60]}]"))
+    return _print_rows(rows, args.json, "no ignored messages", _ignored_line)
+
+
+def _ignored_line(r: dict[str, Any]) -> str:
+    """One line a message; a reason that starts by naming the outcome and sender ("outsider
+    x@y (dmarc fail)") is not made to say them twice."""
+    said = f"{r['outcome']} {r['sender']}"
+    reason = r["reason"]
+    if reason.lower().startswith(said.lower()):
+        rest = reason[len(said):].strip()
+        who = f"{said} {rest}" if rest else said
+    else:
+        who = f"{r['outcome']:<8} {r['sender'] or '(no sender)'}: {reason}"
+    return f"{r['received_at']}  {who}  [{r['subject'][:60]}]"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -308,7 +329,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging(args.command == "run", args.verbose, args.log_format)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a reader gone (`show ... | head`) shows here, not at exit
+        return code
+    except BrokenPipeError:
+        # the reader has all it wanted: end quietly, as a tool stopped by SIGPIPE would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
     except EscalatorError as e:
         print(f"escalator: {e}", file=sys.stderr)
         return 1

@@ -42,9 +42,20 @@ def _imap_errors(what: str) -> Iterator[None]:
     except ssl.SSLCertVerificationError as e:  # an OSError, but retrying will not help
         raise MailboxError(f"{what}: {e}") from e
     except (imaplib.IMAP4.abort, OSError) as e:  # dropped, refused, timed out
-        raise MailboxUnavailable(f"{what}: {e or type(e).__name__}") from e
+        raise MailboxUnavailable(f"{what}: {_said(e)}") from e
     except imaplib.IMAP4.error as e:  # a NO or BAD answer
-        raise MailboxError(f"{what}: {e}") from e
+        raise MailboxError(f"{what}: {_said(e)}") from e
+
+
+def _said(e: BaseException) -> str:
+    """What the server said, as text: imaplib keeps it as bytes, and str() would show b'…'
+    (imapclient's LoginError even carries that repr; the imaplib error it replaced has the
+    bytes)."""
+    if isinstance(e, LoginError) and isinstance(e.__context__, imaplib.IMAP4.error):
+        e = e.__context__
+    said = " ".join(a.decode(errors="replace") if isinstance(a, bytes) else str(a)
+                    for a in e.args)
+    return said.strip() or type(e).__name__
 
 
 class _LoginRefused(MailboxError):
@@ -129,7 +140,7 @@ class Mailbox:
                 login()
         except MailboxError as e:
             if isinstance(e.__cause__, LoginError):
-                raise _LoginRefused(f"{self.where}: login refused: {e.__cause__}") from e
+                raise _LoginRefused(f"{self.where}: login refused: {_said(e.__cause__)}") from e
             raise
 
     def _ensure_folder(self, folder: str) -> None:

@@ -142,10 +142,15 @@ def _upsert(session: Session, keys: dict[str, AccountAlias], row: AccountRow, no
         account = Account(name=row.name, source="directory", created_at=now, **row.values)
         session.add(account)
         session.flush()
+    renamed = not created and account.name != row.name  # a stub adopted, or a new spelling
     changed = _assign(account, row)
     for stub in stubs:  # escalations came first under another alias: one account now
         _merge(session, keys, stub, account)
-        changed = True
+        changed = renamed = True
+    if renamed:  # list, show and the emails use the directory's spelling from now on
+        session.execute(update(Escalation).where(Escalation.id.in_(
+            select(EscalationAccount.escalation_id)
+            .where(EscalationAccount.account_id == account.id))).values(account=account.name))
     for alias in names:
         key = account_key(alias)
         if key not in keys:
@@ -175,9 +180,6 @@ def _merge(session: Session, keys: dict[str, AccountAlias], stub: Account,
            into: Account) -> None:
     session.execute(update(EscalationAccount).where(EscalationAccount.account_id == stub.id)
                     .values(account_id=into.id))
-    session.execute(update(Escalation).where(Escalation.id.in_(
-        select(EscalationAccount.escalation_id).where(EscalationAccount.account_id == into.id)))
-        .values(account=into.name))
     for alias in keys.values():
         if alias.account_id == stub.id:
             alias.account_id = into.id

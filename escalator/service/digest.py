@@ -1,10 +1,12 @@
 """The daily digest: which people get one now, and what is in it.
 
 Once the configured local time has passed on a day ([digest] at, timezone), each person
-with open escalations (owner, CSM or stakeholder) gets one email listing them, the
-breached ones first. A row per (person, local day) with a unique key, committed with the
-outbox row, makes it once a day however many instances tick; after downtime the digest
-goes out at the first tick of the day past that time.
+with escalations open at that time (owner, CSM or stakeholder) gets one email listing
+them, the breached ones first. An escalation opened later that day waits for the next
+day's digest: the first digest goes out at the digest hour, not at the first tick after
+installing. A row per (person, local day) with a unique key, committed with the outbox
+row, makes it once a day however many instances tick; after downtime the digest goes out
+at the first tick of the day past that time.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,15 +33,18 @@ log = logging.getLogger(__name__)
 DUE_SOON = timedelta(days=1)
 
 
-def digest_day(settings: Settings, now: datetime) -> str | None:
-    """The local day ("2026-11-26") whose digest is due at `now`; None before the time."""
+def digest_day(settings: Settings, now: datetime) -> tuple[str, datetime] | None:
+    """The local day ("2026-11-26") whose digest is due at `now`, and the instant it was
+    due at (UTC); None before the time."""
     if settings.digest is None:
         return None
-    local = now.astimezone(ZoneInfo(settings.digest.timezone))
+    zone = ZoneInfo(settings.digest.timezone)
+    local = now.astimezone(zone)
     hour, minute = (int(part) for part in settings.digest.at.split(":"))
-    if local.time() < time(hour, minute):
+    due = datetime.combine(local.date(), time(hour, minute), zone)
+    if local < due:
         return None
-    return local.date().isoformat()
+    return local.date().isoformat(), due.astimezone(UTC)
 
 
 def digest_sweep(db: Database, settings: Settings, now: datetime,
@@ -47,15 +52,17 @@ def digest_sweep(db: Database, settings: Settings, now: datetime,
     """Queue today's digest for everyone who has not had it; return how many were queued.
     A person whose digest fails (a template, say) is appended to `failed` and skipped: the
     others get theirs, and the next tick tries again."""
-    day = digest_day(settings, now)
-    if day is None:
+    due = digest_day(settings, now)
+    if due is None:
         return 0
+    day, due_at = due
     with db.transaction() as session:
         done = set(session.scalars(select(DigestSent.address).where(DigestSent.day == day)))
         # every tick after the digest hour comes here: read four columns, not whole records
         open_rows = session.execute(
             select(Escalation.id, Escalation.owner, Escalation.csm, Escalation.stakeholders)
-            .where(Escalation.status != "done").order_by(Escalation.id)).tuples().all()
+            .where(Escalation.status != "done", Escalation.opened_at <= due_at)
+            .order_by(Escalation.id)).tuples().all()
         people = _people(open_rows, settings, done)
     queued = 0
     for person, ids in people.items():
