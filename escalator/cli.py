@@ -184,7 +184,7 @@ def cmd_ignored(args: argparse.Namespace) -> int:
 def _ignored_line(r: dict[str, Any]) -> str:
     """One line a message; a reason that starts by naming the outcome and sender ("outsider
     x@y (dmarc fail)") is not made to say them twice."""
-    said = f"{r['outcome']} {r['sender']}"
+    said = f"{r['outcome']} {r['sender']}".strip()
     reason = r["reason"]
     if reason.lower().startswith(said.lower()):
         rest = reason[len(said):].strip()

@@ -71,6 +71,7 @@ def message_key(message_id: str) -> str:
 
 def referable(message_id: str) -> str | None:
     """The Message-ID, when our emails may name it in In-Reply-To and References: no client
-    writes one past a few hundred characters, and a header line ends at 998."""
+    writes one past a few hundred characters, a header line ends at 998, and a digest that
+    stands for a missing or hashed one ("sha256:…") is no Message-ID at all."""
     fits = 0 < len(message_id) <= 250 and message_id.isascii() and message_id.isprintable()
-    return message_id if fits and " " not in message_id else None
+    return message_id if fits and "@" in message_id and " " not in message_id else None

@@ -85,3 +85,4 @@ def test_values_are_made_fit_for_any_column() -> None:
     assert message_key("a\x00b").startswith("sha256:")
     assert referable("abc@example.com") == "abc@example.com"
     assert referable("m" * 300) is None and referable("") is None
+    assert referable(long_key) is None  # a digest is no Message-ID
