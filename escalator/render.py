@@ -195,6 +195,13 @@ def sample_escalation(now: datetime, number: int = 7, account: str = "Initech <L
         "ask": ["Executive outreach"], "links": ["https://calls.example.com/r/77"],
         "steps": ["Call their CTO"], "timeline": "Ongoing since 11/02",
         "call_recording": "https://calls.example.com/r/77",
+        "attachments": [
+            {"filename": "invoice <1>.pdf", "content_type": "application/pdf", "size": 48213,
+             "subject": None, "from": None, "from_name": None, "date": None},
+            {"filename": "", "content_type": "message/rfc822", "size": 5120,
+             "subject": "Invoices <b>wrong</b> again", "from": "pat@customer.example",
+             "from_name": "Pat <Okafor>", "date": now - timedelta(days=1)},
+        ],
         "opened_at": now - timedelta(hours=5), "acknowledged_at": now,
         "resolved_at": None, "response_due_at": now - timedelta(hours=1),
         "resolution_due_at": now + timedelta(days=3),

@@ -43,6 +43,7 @@ from escalator.service.recipients import (
 )
 from escalator.service.replies import apply_reply
 from escalator.service.state import reschedule
+from escalator.service.views import attachment_records
 from escalator.settings import Settings
 from escalator.sla import targets_for
 from mailer.outcome import Outcome
@@ -306,7 +307,7 @@ def open_escalation(session: Session, settings: Settings, intake: Intake,
         call_recording=intake.call_recording, description=intake.description,
         business_impact=intake.business_impact, actions_taken=list(intake.actions_taken),
         ask=list(intake.ask), links=list(intake.links), steps=list(intake.steps),
-        stakeholders=[], extra={},
+        stakeholders=[], extra={"attachments": attachment_records(intake.attachments)},
         opened_at=now, response_due_at=targets.response_due_at,
         resolution_due_at=targets.resolution_due_at, response_breaches=0,
         resolution_breaches=0, paused_seconds=0,

@@ -3,10 +3,12 @@ emails' context."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 from models import Escalation, Event
+from parser.result import Attachment
 
 
 def iso(value: datetime | None) -> str | None:
@@ -41,11 +43,34 @@ def escalation_view(esc: Escalation, *, json: bool = True) -> dict[str, Any]:
         "steps": list(esc.steps),
         "timeline": esc.timeline,
         "call_recording": esc.call_recording or None,
+        "attachments": attachments_view((esc.extra or {}).get("attachments", []), json=json),
     }
     for name in TIMES:
         value = getattr(esc, name)
         view[name] = iso(value) if json else value
     return view
+
+
+def attachment_records(attachments: Sequence[Attachment]) -> list[dict[str, Any]]:
+    """What an escalation keeps (in `extra`) of the attachments of the CSM's email: an
+    attached email with its subject, from and date; JSON, the date in ISO 8601 UTC."""
+    records: list[dict[str, Any]] = []
+    for a in attachments:
+        date = a.date.astimezone(timezone.utc) if a.date and a.date.tzinfo else a.date
+        records.append({
+            "filename": a.filename, "content_type": a.content_type, "size": a.size,
+            "subject": a.subject or None, "from": a.sender or None,
+            "from_name": a.sender_name or None,
+            "date": iso(date.replace(tzinfo=timezone.utc)) if date else None,
+        })
+    return records
+
+
+def attachments_view(records: list[dict[str, Any]], *, json: bool) -> list[dict[str, Any]]:
+    if json:
+        return [dict(r) for r in records]
+    return [{**r, "date": datetime.fromisoformat(r["date"]) if r.get("date") else None}
+            for r in records]
 
 
 def event_view(event: Event) -> dict[str, Any]:
