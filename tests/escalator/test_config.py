@@ -224,3 +224,14 @@ def test_warnings_say_forged_from_is_trusted_without_authserv_id(tmp_path: Path)
     trusted = MINIMAL.replace("[organization]\n",
                               "[organization]\ntrusted_authserv_id = \"mx.acme.test\"\n")
     assert config.warnings(config.load(write(tmp_path, trusted), env={})) == []
+
+
+def test_the_bare_mailbox_address_reaches_the_parser_and_message_ids(tmp_path: Path) -> None:
+    from escalator.service.intake import parse_settings
+    from escalator.service.outbox import message_domain
+
+    text = MINIMAL + '[smtp]\nfrom_address = "Escalations <Escalations@Acme.test>"\n'
+    s = config.load(write(tmp_path, text), env={})
+    ps = parse_settings(s)
+    assert (ps.mailbox_address, ps.message_id_domain) == ("escalations@acme.test", "acme.test")
+    assert message_domain(s) == "acme.test"
