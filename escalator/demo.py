@@ -89,15 +89,16 @@ def _run(tmp: Path, out: Callable[[str], None]) -> None:
         return clock["now"]
 
     def stamp() -> str:
-        minutes = int((clock["now"] - start).total_seconds() // 60)
-        return f"[+{minutes // 60}:{minutes % 60:02d}]"
+        return _day_time(clock["now"])
 
     def show_mail() -> None:
         nonlocal seen
         deliver(db, settings, lambda: capture, clock=lambda: clock["now"])
         for item in capture.sent[seen:]:
             msg = item.msg
-            out(f"          ✉ to {', '.join(item.recipients)}: {msg['Subject']}")
+            out(f"    ✉ to {', '.join(item.recipients)}: {msg['Subject']}")
+        if len(capture.sent) == seen:
+            out("    (no email: nothing is due)")
         seen = len(capture.sent)
 
     port = _free_port()
@@ -105,13 +106,16 @@ def _run(tmp: Path, out: Callable[[str], None]) -> None:
                                    intake_handler(db, settings, lambda: clock["now"]),
                                    max_message_bytes=25 * 1024 * 1024)
     try:
-        out("Escalator demo: SQLite in a temporary folder, SMTP intake on "
-            f"127.0.0.1:{port}, outgoing mail captured locally.")
-        out(f"Ladder: csm → manager → director → vp → executive; mailbox {MAILBOX}\n")
+        out("Escalator demo: one escalation, from the CSM's email up the ladder, with the "
+            "clock moved forward.")
+        out("Everything runs on this computer: no email leaves it, nothing is left behind.")
+        out(f"Escalations mailbox: {MAILBOX}. Ladder: the CSM, then manager (Maya), "
+            "director (Dan), VP (Vera), executive (Erin).\n")
 
         at(timedelta(0))
-        out(f"{stamp()} {CSM} emails the mailbox in the seed-004 template "
-            "(Risk Level: High → severity 2, response target 4h, first rung director)")
+        out(f"{stamp()}  Carla ({CSM}) emails the mailbox in the standard escalation "
+            "template, Risk Level: High. That is severity 2: the director is told first and "
+            "the response is due within 4 hours.")
         intake = EmailMessage()
         intake["From"] = f"Carla CSM <{CSM}>"
         intake["To"] = MAILBOX
@@ -122,16 +126,19 @@ def _run(tmp: Path, out: Callable[[str], None]) -> None:
         with db.transaction() as session:
             esc = session.scalars(select(Escalation)).one()
             esc_id, due = esc.id, esc.response_due_at
-        out(f"          ESC-{esc_id} opened; response due {due:%H:%M} UTC")
+        out(f"    ESC-{esc_id} opened; the response is due by {_day_time(due)}")
         show_mail()
 
-        for delta, label in ((timedelta(hours=2), "two hours later"),
-                             (timedelta(hours=3, minutes=5), "75% of the response window"),
-                             (timedelta(hours=4, minutes=1), "response target passed"),
-                             (timedelta(hours=4, minutes=5), "tick again: nothing doubles")):
+        for delta, label in (
+                (timedelta(hours=2), "two hours later, nobody has answered yet"),
+                (timedelta(hours=3, minutes=5), "three quarters of the response time gone: "
+                                                "a warning to the director"),
+                (timedelta(hours=4, minutes=1), "the 4 hours are up and nobody acknowledged: "
+                                                "the VP is told"),
+                (timedelta(hours=4, minutes=5), "a few minutes later: nothing is sent twice")):
             now = at(delta)
-            stats = tick(db, settings, now, lambda: capture)
-            out(f"{stamp()} tick ({label}): {stats.notices} notices")
+            tick(db, settings, now, lambda: capture)
+            out(f"{stamp()}  {label}")
             show_mail()
 
         at(timedelta(hours=4, minutes=20))
@@ -145,14 +152,14 @@ def _run(tmp: Path, out: Callable[[str], None]) -> None:
         reply["References"] = breach["Message-ID"]
         reply.set_content("Status: Working\nI'm calling their CTO this afternoon.\n\n"
                           f"On Thu, {MAILBOX} wrote:\n> {breach['Subject']}\n> Status: Done\n")
-        out(f"{stamp()} vera.vp@example.com replies \"Status: Working\" plus a note "
-            "(the quoted \"Status: Done\" below it is ignored)")
+        out(f"{stamp()}  Vera (vera.vp@example.com) replies \"Status: Working\" and a note; "
+            "the \"Status: Done\" in the email she quotes below is not read")
         _send(port, reply)
         show_mail()
 
         now = at(timedelta(hours=9))
-        stats = tick(db, settings, now, lambda: capture)
-        out(f"{stamp()} tick: {stats.notices} notices (acknowledged: the response ladder stopped)")
+        tick(db, settings, now, lambda: capture)
+        out(f"{stamp()}  five hours on: she acted on it, so the ladder stopped climbing")
         show_mail()
     finally:
         controller.stop()
@@ -161,15 +168,24 @@ def _run(tmp: Path, out: Callable[[str], None]) -> None:
         final = session.get(Escalation, esc_id)
         assert final is not None
         esc = final
-        out(f"\nESC-{esc.id} now: status {esc.status}, severity {esc.severity}, rung {esc.rung}, "
-            f"acknowledged {esc.acknowledged_at:%H:%M} UTC, next escalation "
-            f"{esc.next_escalation_at:%Y-%m-%d %H:%M} UTC (resolution target)")
-        out("Timeline:")
+        out(f"\nESC-{esc.id} now: status {esc.status}, severity {esc.severity}, with the "
+            f"{esc.rung.upper() if esc.rung == 'vp' else esc.rung}; acknowledged "
+            f"{_day_time(esc.acknowledged_at)}. If it is not resolved by "
+            f"{_day_time(esc.next_escalation_at)}, the next rung up is told.")
+        out("Its timeline:")
         for e in session.scalars(select(Event).where(Event.escalation_id == esc.id)
                                  .order_by(Event.id)):
-            out(f"  {e.at:%H:%M}  {e.kind:<9} {e.actor:<26} {e.detail}")
-    out(f"\n{len(capture.sent)} emails captured; nothing left running.")
+            out(f"  {_day_time(e.at)}  {e.kind:<9} {e.actor:<22} {e.detail}")
+    out(f"\n{len(capture.sent)} emails in all, kept here instead of sent; nothing is left "
+        "running or on disk.")
     db.dispose()
+
+
+def _day_time(at: datetime | None) -> str:
+    """Tue 1 Dec 14:05 UTC: a date with its time, as a person reads it."""
+    if at is None:
+        return "—"
+    return f"{at:%a} {at.day} {at:%b %H:%M} UTC"
 
 
 def _send(port: int, msg: EmailMessage) -> None:
