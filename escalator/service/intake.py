@@ -103,7 +103,9 @@ def handle_messages(
             outcomes = _apply_all(session, settings, results, now, done)
         _log_applied(done, now)
     except Exception as e:
-        if is_environmental(e):
+        # the database away: all of them wait. The machine short of memory or descriptors may
+        # be so because of one message: the others are tried alone, as for any other fault
+        if is_environmental(e) and not isinstance(e, OSError | MemoryError):
             log.warning("%d messages left in the inbox: %s", len(results), describe(e))
             outcomes = [Outcome.RETRY] * len(results)
         else:

@@ -18,8 +18,12 @@ import pytest
 from sqlalchemy import select
 
 from escalator.db import Database, init_db
+from escalator.jobs import intake_batch_handler
+from mailer.outcome import Outcome
 from models import Escalation, Inbound, OutboxMessage
-from tests.support.database import fresh_postgres, sqlite_url
+from tests.escalator.test_service import SETTINGS, email
+from tests.support.database import PG_ADMIN, fresh_postgres, sqlite_url
+from tests.support.tls import free_port
 
 EMAILS = Path(__file__).resolve().parent.parent / "emails"
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -86,3 +90,15 @@ def test_out_of_file_descriptors_is_a_retry(url: str, where: str) -> None:
     assert rows == [("intake", "")]  # no rejection, no error row from the starved attempt
     assert "rejection" not in kinds and "error" not in kinds and "ack" in kinds
     assert len(escalations) == 1
+
+
+def test_a_database_away_is_a_retry_for_the_whole_batch(tmp_path: Path) -> None:
+    refused = PG_ADMIN.replace("postgresql://", "postgresql+psycopg://", 1).replace(
+        ":5432/", f":{free_port()}/")
+    unopenable = f"sqlite:///{tmp_path / 'no-such-dir' / 'escalator.db'}"
+    batch = [(email(f"Issue: outage {n}", n=n), 0) for n in range(3)]
+    for away in (refused, unopenable):
+        db = Database(away)
+        outcomes = intake_batch_handler(db, SETTINGS).handle_all(batch)
+        assert list(outcomes) == [Outcome.RETRY] * 3
+        db.dispose()
