@@ -74,6 +74,9 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
         status.record_ok("mailbox", utcnow())  # read: the mailbox check of /readyz
         after_intake()
 
+    def mailbox_failed(line: str) -> None:
+        status.record_failure("mailbox", utcnow(), line)  # said by /readyz and alerts
+
     scheduler.add_job(sweep_job, "interval", seconds=SWEEP_SECONDS, id="sweep",
                       max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
     scheduler.start()
@@ -87,7 +90,8 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
         poller = threading.Thread(
             target=serve, name="imap",
             args=(settings.imap, handle, stop),
-            kwargs={"after_poll": after_poll, "tokens": imap_tokens(settings)},
+            kwargs={"after_poll": after_poll, "on_error": mailbox_failed,
+                    "tokens": imap_tokens(settings)},
             daemon=True,
         )
         poller.start()

@@ -146,6 +146,14 @@ def _hand_over(handle: Handler, raw: bytes, size: int, uid: int, where: str) -> 
         return None
 
 
+def _tell(on_error: Callable[[str], None] | None, line: str) -> None:
+    if on_error is not None:
+        try:
+            on_error(line)
+        except Exception:  # the poller outlives a failing side job
+            log.exception("on_error failed")
+
+
 def _report(after_poll: Callable[[PollStats], None] | None, stats: PollStats) -> None:
     if after_poll is None:
         return
@@ -202,6 +210,7 @@ def serve(
     after_poll: Callable[[PollStats], None] | None = None,
     retry_delay: float = 1.0,
     tokens: TokenSource | None = None,
+    on_error: Callable[[str], None] | None = None,
 ) -> None:
     """Poll, then IDLE (or wait poll_seconds) and poll again, until `stop_event` is set.
 
@@ -211,6 +220,7 @@ def serve(
     poll's stats (to deliver the outbox at once, say); what it raises is logged.
     No access token (TokenError, TokenRevoked too) is waited out the same way, at any time:
     the mail stays in the inbox until a new sign-in; the token source says why, once.
+    `on_error` is told each failure to reach the mailbox, in one line (health, alerts).
     """
     attempt = 0
     connected_once = False
@@ -232,8 +242,10 @@ def serve(
             attempt += 1
             delay = backoff(attempt, retry_delay)
             log.warning("%s; reconnecting in %.1f s", e, delay)
+            _tell(on_error, str(e))
             stop_event.wait(delay)
         except TokenError as e:
+            _tell(on_error, str(e))
             attempt += 1
             delay = backoff(attempt, retry_delay)
             log.debug("%s; trying again in %.1f s", e, delay)

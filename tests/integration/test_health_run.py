@@ -89,6 +89,7 @@ def test_readyz_red_while_the_mailbox_is_away_and_green_once_it_is_back(
         code, body = _wait("readyz red", mailbox_ok(False), proc)
         assert code == 503 and body["ready"] is False
         assert body["checks"]["mailbox"]["detail"].startswith("last read ")
+        assert "127.0.0.1" in body["checks"]["mailbox"]["detail"]  # the error, named
         assert body["checks"]["database"]["ok"] is True
 
         def alert() -> Any:
@@ -99,7 +100,8 @@ def test_readyz_red_while_the_mailbox_is_away_and_green_once_it_is_back(
         assert str(mail["Subject"]).startswith("[Escalator alert] the mailbox has not been "
                                                "read for ")
         assert mail["Auto-Submitted"] == "auto-generated"
-        assert "Escalator has not read user" in mail.get_body(("plain",)).get_content()
+        text = mail.get_body(("plain",)).get_content()
+        assert "Escalator has not read user" in text and "last error: " in text
         own_dovecot.start()
         code, body = _wait("readyz green again", mailbox_ok(True), proc, SLOW)
         assert code == 200 and body["ready"] is True
