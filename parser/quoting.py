@@ -23,12 +23,34 @@ _VERB = (
     r"escreveu|ha scritto|napisał\(a\)|napisał|napisała|pisze|написал\(а\)|написал|"
     r"написала|đã viết|kirjoitti|írta|yazdı|napsal|a scris|kirjutas|rašė|rakstīja"
 )
-_WROTE = re.compile(rf"\b(?:{_VERB})(?!\w)(?:\s+[^:\n]{{0,120}})?\s*[:：]\s*$", re.I)
-_ADDRESS_COLON = re.compile(r"[<＜\[]?[^\s<>@]+@[^\s<>@]+[>＞\]]?\s*[:：]\s*$")
-_INTRO_START = re.compile(rf"^\s*(?:{_INTRO})\s", re.I)
+# Every pattern here runs on one line cut to _LINE characters (no attribution or header
+# line is longer) and uses possessive quantifiers where two runs of spaces meet: linear
+# on any input, however many spaces, dashes or ">" it holds.
+_LINE = 400
+# "wrote:"; German "schrieb am Mo., 1. Dez. 2026 um 11:53 Uhr:" (a time inside)
+_WROTE = re.compile(
+    rf"\b(?:{_VERB})(?!\w)(?:[ \t]++[^\n]{{0,160}}?)?[ \t]*+[:：][ \t]*+$", re.I
+)
+# "On Mon, 1 Dec 2026, Bob <b@x.com> wrote" with no colon (only straight above a quote)
+_WROTE_BARE = re.compile(rf"\b(?:{_VERB})[ \t]*+$", re.I)
+# Zoho: "---- On Mon, 01 Dec 2026 10:00:00 +0000 Bob <b@x.com> wrote ----"
+_ZOHO = re.compile(
+    rf"^[ \t]*+-{{2,}}[ \t]*+(?:{_INTRO})[ \t].{{0,300}}?\b(?:{_VERB})[ \t]*+-{{2,}}[ \t]*+$", re.I
+)
+_ADDRESS_COLON = re.compile(r"[<＜\[]?[^\s<>@]++@[^\s<>@]++[>＞\]]?[ \t]*+[:：][ \t]*+$")
+_INTRO_START = re.compile(rf"^\s*+(?:{_INTRO})\s", re.I)
 _DATE_HINT = re.compile(r"\d{1,2}:\d{2}|\d{4}|\d{1,2}[./-]\d{1,2}[./-]\d{2}")
-_SHARED_LINE = re.compile(r"^(?P<before>.*?\S)\s*-*\s*(?P<header>\bOn\s.{5,200}\bwrote:)\s*$")
-_BANNER = re.compile(r"^\s*[-_=*]{2,}\s*[^-_=*\s][^\n]{1,60}?\s*[-_=*]{2,}\s*$")
+_SHARED_LINE = re.compile(
+    r"^(?P<before>.*?\S)[ \t]*+-*+[ \t]*+(?P<header>\bOn\s.{5,200}\bwrote:)[ \t]*+$"
+)
+_BANNER = re.compile(r"^\s*+[-_=*]{2,}+\s*+[^-_=*\s][^\n]{1,60}?\s*+[-_=*]{2,}+\s*+$")
+_SENTENCE_END = re.compile(r"[.!?…][ \t]*+$")
+# a reply command ("Status: working", "ack") is never part of an attribution
+_COMMAND_LIKE = re.compile(
+    r"^(?:ack\w*|(?:status|severity|sev|owner|steps|type|category|links?|note|account)"
+    r"[ \t]*+[:：=].*)$",
+    re.I,
+)
 # What a history banner says ("-----Original Message-----", "---- Bob wrote ----"); any
 # other dashed title ("--- Enter Feedback Below ---") is the sender's own text.
 _BANNER_WORDS = re.compile(
@@ -40,25 +62,29 @@ _BANNER_WORDS = re.compile(
 _FORWARD_LINE = re.compile(
     r"^\s*(begin forwarded message|anfang der weitergeleiteten nachricht|début du message "
     r"réexpédié|inizio messaggio inoltrato|comienzo del mensaje reenviado|"
-    r"videresendt meddelelse|vidarebefordrat meddelande)\s*:?\s*$",
+    r"videresendt meddelelse|vidarebefordrat meddelande)[ \t]*+:?[ \t]*+$",
     re.I,
 )
 _FORWARD_WORDS = re.compile(r"forward|weitergeleitet|transféré|inoltrato|reenviado|videresendt|"
                             r"vidarebefordrat|doorgestuurd|przekazana|пересылаемое", re.I)
 _FROM_LINE = re.compile(
-    r"^\s*[*_]*\s*(?:from|von|de|van|fra|från|od|от|差出人|发件人|寄件者|lähettäjä|feladó|"
-    r"date|sent|datum|gesendet)\s*[*_]*\s*[:：]",
+    r"^\s*+[*_]*+\s*+(?:from|von|de|da|van|fra|från|od|от|差出人|发件人|寄件者|lähettäjä|feladó|"
+    r"date|sent|datum|gesendet|envoyé|inviato|enviado|verzonden|sendt|skickat|wysłano|data|"
+    r"reply-to)\s*+[*_]*+\s*+[:：]",
     re.I,
 )
 _HEADER_LINE = re.compile(
-    r"^\s*[*_]*\s*(?:from|von|de|van|fra|från|od|от|sent|date|to|cc|subject|gesendet|datum|"
-    r"an|betreff|envoyé|à|objet|enviado|para|asunto|assunto|verzonden|aan|onderwerp|sendt|"
-    r"til|emne|skickat|till|ämne|wysłano|data|do|temat|送信日時|宛先|件名|日付|发送时间|收件人|"
-    r"主题|отправлено|кому|тема|lähetetty|vastaanottaja|aihe|inviato|a|oggetto)"
-    r"\s*[*_]*\s*[:：]",
+    r"^\s*+[*_]*+\s*+(?:from|von|de|da|van|fra|från|od|от|sent|date|to|cc|bcc|subject|"
+    r"reply-to|gesendet|datum|an|betreff|envoyé|à|objet|enviado|para|asunto|assunto|"
+    r"verzonden|aan|onderwerp|sendt|til|emne|skickat|till|ämne|wysłano|data|do|dw|temat|"
+    r"kopie|kopia|copie|cc/ccn|ccn|enviada em|enviado em|enviada|"
+    r"送信日時|宛先|件名|日付|发送时间|收件人|"
+    r"主题|отправлено|кому|тема|lähetetty|vastaanottaja|aihe|inviato|a|oggetto|"
+    r"importance|wichtigkeit|priorità|priority)"
+    r"\s*+[*_]*+\s*+[:：]",
     re.I,
 )
-_SEPARATOR = re.compile(r"^\s*(?:_{8,}|-{8,})\s*$")  # Outlook's rule above a From: block
+_SEPARATOR = re.compile(r"^\s*+(?:_{8,}+|-{8,}+)\s*+$")  # Outlook's rule above a From: block
 
 _SHORT = 60
 
@@ -73,19 +99,31 @@ class Split:
 
 
 def _wrote_header(lines: list[str], i: int) -> int | None:
-    """If an "On … wrote:" header starts at line i (over up to five lines), its last line."""
-    first = lines[i]
+    """If an "On … wrote:" header starts at line i (over up to five lines), its last line.
+
+    A header spanning lines runs on without a blank line, and none of its lines is a
+    sentence, a command or the start of another header: "On it." or "Call at 10:30 with
+    bob@x.com" above Gmail's "On Mon, … wrote:" are the reply's own first lines."""
+    first = lines[i][:_LINE]
+    if _ZOHO.match(first):
+        return i
     if not (_INTRO_START.match(first) or _DATE_HINT.search(first) or "@" in first):
         return None
     nxt = next((line for line in lines[i + 1 : i + 3] if line.strip()), "")
     if _DATE_HINT.search(first) and "@" in first and nxt.lstrip().startswith(">"):
         return i  # "2011/4/7 Name <a@b.c>" straight above the quote
+    if _WROTE_BARE.search(first) and nxt.lstrip().startswith(">"):
+        return i  # "On … wrote" without its colon, straight above the quote
     window = lines[i : i + 5]
-    if not any(line.rstrip().endswith((":", "：")) for line in window):
+    if not any(line[:_LINE].rstrip().endswith((":", "：")) for line in window):
         return None  # every attribution ends in a colon: skip the regexes
     text = ""
     for j in range(i, min(i + 5, len(lines))):
-        part = lines[j].strip()
+        part = lines[j][:_LINE].strip()
+        if j > i and not part:
+            return None  # a blank line: what stood above was the reply's own text
+        if j > i and not part.startswith(">") and _starts_own_header(part):
+            return None  # the header starts on a later line: this one is the reply's
         if j > i and part.startswith(">") and not _WROTE.search(part):
             return None  # the quote began without a header
         if text.endswith("=") and not part.startswith(">"):
@@ -98,22 +136,37 @@ def _wrote_header(lines: list[str], i: int) -> int | None:
             return j
         if _ADDRESS_COLON.search(text) and _DATE_HINT.search(text):
             return j
+        if _SENTENCE_END.search(part) or _COMMAND_LIKE.match(part):
+            return None  # "On it." / "Status: working": a line of the reply, not a header
     return None
+
+
+def _starts_own_header(part: str) -> bool:
+    """A line that opens an attribution of its own ("On Mon, …", "Am 01.12.2026 …")."""
+    return bool(_INTRO_START.match(part)) and bool(_DATE_HINT.search(part) or "@" in part)
 
 
 def _header_block(lines: list[str], i: int) -> bool:
     """A From: (or Date:/Sent:) line followed, within five lines, by two more header lines."""
-    if not _FROM_LINE.match(lines[i]):
+    if not _FROM_LINE.match(lines[i][:_LINE]):
         return False
     seen = 0
     addresses = "@" in lines[i]
     for line in lines[i + 1 : i + 7]:
+        line = line[:_LINE]
         if _HEADER_LINE.match(line):
             seen += 1
             addresses = addresses or "@" in line
-        elif line.strip() and seen == 0 and not line.startswith((" ", "\t")):
+        elif line.strip() and seen == 0 and not _continues(line):
             return False
     return seen >= 2 or (seen == 1 and addresses)
+
+
+def _continues(line: str) -> bool:
+    """A header's value wrapped onto the next line ("From: Escalator" / "<esc@acme.com>")."""
+    text = line.strip()
+    return line.startswith((" ", "\t")) or text.startswith(("<", "[", "(")) or (
+        "@" in text and ":" not in text and len(text) <= 120)
 
 
 def _quote_block_is_history(lines: list[str], i: int) -> bool:
@@ -140,7 +193,7 @@ def _above_header(lines: list[str], i: int) -> bool:
 def _history_start(lines: list[str]) -> tuple[int, str] | None:
     seen_text = False
     for i, line in enumerate(lines):
-        stripped = line.strip()
+        stripped = line[:_LINE].strip()
         if not stripped:
             continue
         if _FORWARD_LINE.match(stripped):
@@ -166,7 +219,7 @@ def _unshare(lines: list[str]) -> list[str]:
     """"reply On … wrote:" on one line, with the quote below: split the line in two."""
     out: list[str] = []
     for i, line in enumerate(lines):
-        shared = "wrote:" in line and not line.lstrip().startswith(">")
+        shared = "wrote:" in line and len(line) <= _LINE and not line.lstrip().startswith(">")
         match = _SHARED_LINE.match(line) if shared else None
         below = lines[i + 1].lstrip() if i + 1 < len(lines) else ""
         if match is not None and below.startswith(">"):
@@ -194,7 +247,29 @@ def _tail_after_quote(history: list[str], above: bool) -> list[str]:
 
 
 def _header_like(line: str) -> bool:
+    line = line[:_LINE]
     return bool(_HEADER_LINE.match(line) or _WROTE.search(line) or _BANNER.match(line))
+
+
+def header_block_above(lines: list[str], end: int) -> int:
+    """Where the header a client writes above a quote ("Da: … / Inviato: …", "On … wrote:",
+    "-----Original Message-----", a wrapped From: line) begins, for a quote starting at
+    line `end`: the lines from there on are history too."""
+    k = end
+    while k > 0:
+        line = lines[k - 1][:_LINE]
+        text = line.strip()
+        if _COMMAND_LIKE.match(text.lstrip("*_•-> ")):
+            break  # a command is never part of a header
+        header = bool(not text or _header_like(line) or _FROM_LINE.match(line)
+                      or _SEPARATOR.match(text) or _FORWARD_LINE.match(text)
+                      or _wrote_header(lines, k - 1) is not None)
+        wrapped = (not header and _continues(line) and k >= 2
+                   and _header_like(lines[k - 2][:_LINE]))
+        if not (header or wrapped):
+            break
+        k -= 2 if wrapped else 1
+    return k
 
 
 def split(text: str, sender: str = "") -> Split:
@@ -232,4 +307,7 @@ def split(text: str, sender: str = "") -> Split:
 
 def unquote(text: str) -> str:
     """Forwarded or quoted text with its '>' markers removed."""
-    return "\n".join(re.sub(r"^\s*(?:>\s?)+", "", line) for line in text.split("\n"))
+    return "\n".join(_MARKS.sub("", line) for line in text.split("\n"))
+
+
+_MARKS = re.compile(r"^\s*+(?:>[ \t]?)+")

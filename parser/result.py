@@ -81,6 +81,7 @@ class Intake:
 
 COMMAND_NAMES = (
     "ack", "status", "severity", "owner", "steps", "type", "category", "links", "note",
+    "account",
 )
 
 
@@ -89,6 +90,7 @@ class Command:
     name: str  # one of COMMAND_NAMES
     value: str  # normalised: status lower-case, severity "1".."4", owner an address
     line: str  # the line as typed, for confirmations
+    escalation: int | None = None  # N when the line names it ("ESC-12: ack"), else None
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,10 @@ class Reply:
     commands: tuple[Command, ...] = ()
     problems: tuple[Problem, ...] = ()  # lines that looked like commands but were not understood
     text: str = ""  # the new text above the quoted history
+    # the text above the history as it stood, signature included: where
+    # parser.reply.without_our_text looks for our own email quoted without marks
+    above: str = ""
+    history: str = ""  # the quoted or forwarded history below it
 
 
 @dataclass(frozen=True)

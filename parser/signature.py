@@ -12,23 +12,43 @@ from __future__ import annotations
 import re
 from email.utils import parseaddr
 
-_SIG_DASHES = re.compile(r"^(--\s*|__+\s*|-\w.*)$")
-_RULE = re.compile(r"^\s*(?:-{2,}|_{2,}|={2,})\s*$")
+_LINE = 200  # no signature line is longer: patterns see at most this much of a line
+_SIG_DASHES = re.compile(r"^(?:--[ \t]*+|__++[ \t]*+|-\w.*)$")
+_RULE = re.compile(r"^\s*+(?:-{2,}+|_{2,}+|={2,}+)\s*+$")
+# What mobile and desktop clients append, in the languages they ship: "Sent from my
+# iPhone", "Get Outlook for iOS<https://aka.ms/o0ukef>", "Envoyé de mon iPhone", ...
 _SENT_FROM = re.compile(
-    r"^\s*(sent from (my )?[\w .'’-]{1,40}|sent with [\w .]{1,30}|get outlook for \w+|"
-    r"sent via [\w .]{1,30}|von meinem [\w .]{1,30} gesendet|envoyé de mon [\w .]{1,30}|"
-    r"enviado desde mi [\w .]{1,30}|skickat från min [\w .]{1,30}|sendt fra min [\w .]{1,30}|"
-    r"verzonden vanaf mijn [\w .]{1,30}|wysłane z [\w .]{1,30})\s*\.?\s*$",
+    r"^[ \t]*+(?:"
+    r"sent from (?:my )?[\w .'’-]{1,40}|sent with [\w .]{1,30}|sent via [\w .]{1,30}|"
+    r"sent using [\w .]{1,30}|sent on the go with [\w .]{1,30}|"
+    r"get (?:outlook|the outlook app) for \w+|"
+    r"télécharger outlook pour \w+|obtenir outlook pour \w+|outlook für \w+ herunterladen|"
+    r"scarica outlook per \w+|descargar outlook para \w+|obtener outlook para \w+|"
+    r"baixe o outlook para \w+|outlook voor \w+ downloaden|hent outlook til \w+|"
+    r"skaffa outlook för \w+|pobierz outlook dla \w+|"
+    r"von meinem [\w .'’-]{1,30} gesendet|gesendet von meinem [\w .'’-]{1,30}|"
+    r"gesendet mit [\w .]{1,30}|"
+    r"envoy[ée] de(?:puis)? mon [\w .'’-]{1,30}|envoy[ée] avec [\w .]{1,30}|"
+    r"inviato da(?:l mio)? [\w .'’-]{1,30}|"
+    r"enviado desde mi [\w .'’-]{1,30}|enviado desde [\w .'’-]{1,30}|"
+    r"enviado do meu [\w .'’-]{1,30}|enviado a partir do meu [\w .'’-]{1,30}|"
+    r"verstuurd vanaf mijn [\w .'’-]{1,30}|verzonden vanaf mijn [\w .'’-]{1,30}|"
+    r"verzonden met [\w .]{1,30}|"
+    r"skickat från min [\w .'’-]{1,30}|sendt fra min [\w .'’-]{1,30}|"
+    r"lähetetty [\w .'’-]{1,30}|wysłane z (?:mojego )?[\w .'’-]{1,30}|"
+    r"odesláno z [\w .'’-]{1,30}|отправлено с [\w .'’-]{1,30}|"
+    r"iphoneから送信|从我的 ?iphone发送|從我的 ?iphone傳送"
+    r")[ \t]*+(?:<https?://[^\s<>]{1,200}>)?(?:[ \t]++for [\w ]{1,20})?[ \t]*+\.?[ \t]*+$",
     re.I,
 )
 _SIGN_OFF = re.compile(
-    r"^\s*(best|best wishes|thanks|thank you|many thanks|thanks again|regards|best regards|"
+    r"^\s*+(best|best wishes|thanks|thank you|many thanks|thanks again|regards|best regards|"
     r"kind regards|warm regards|cheers|sincerely|br|mvh|kh|hilsen|venlig hilsen|"
     r"med venlig hilsen|de bedste hilsner|vennlig hilsen|mvh\.|med vänliga hälsningar|"
     r"vänliga hälsningar|hälsningar|mit freundlichen grüßen|freundliche grüße|viele grüße|"
     r"beste grüße|lg|gruß|grüße|met vriendelijke groet|groeten|pozdrawiam|z poważaniem|"
     r"z powazaniem|cordialement|bien à vous|saludos|un saludo|atentamente|cordiali saluti|"
-    r"saluti|/\w+)\s*[,.!]?\s*$",
+    r"saluti|/\w+)[ \t]*+[,.!]?[ \t]*+$",
     re.I,
 )
 _SHORT = 60
@@ -38,7 +58,7 @@ _SENDER_BLOCK = 12  # non-empty lines a sender-name signature may run to
 
 def is_delimiter(line: str) -> bool:
     """A line that says "a signature starts here" whatever stands above it."""
-    return line.rstrip() in ("--", "-- ", "—") or bool(_SENT_FROM.match(line))
+    return line.rstrip() in ("--", "-- ", "—") or bool(_SENT_FROM.match(line[:_LINE]))
 
 
 def _names(sender: str) -> tuple[list[str], list[str]]:
@@ -76,7 +96,7 @@ def _by_sender(lines: list[str], content: list[int], sender: str) -> int | None:
             continue
         if any(len(lines[k].strip()) > 80 for k in tail[n:]):
             continue  # a body paragraph follows: not a signature
-        above = [k for k in tail[max(0, n - 2) : n] if _RULE.match(lines[k])]
+        above = [k for k in tail[max(0, n - 2) : n] if _RULE.match(lines[k][:_LINE])]
         return above[0] if above and above[0] != content[0] else i
     return None
 
@@ -91,12 +111,13 @@ def start(lines: list[str], sender: str = "") -> int | None:
         if is_delimiter(line):
             found = i
             break
-        if after_blank and _SIG_DASHES.match(line.rstrip()) and not line.startswith("- "):
+        if (after_blank and _SIG_DASHES.match(line[:_LINE].rstrip())
+                and not line.startswith("- ")):
             found = i
             break
         tail = content[n + 1 :]
         if (
-            _SIGN_OFF.match(line)
+            _SIGN_OFF.match(line[:_LINE])
             and len(tail) <= 4
             and all(len(lines[k].strip()) <= _SHORT for k in tail)
         ):

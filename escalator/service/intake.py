@@ -23,7 +23,7 @@ from escalator.metrics import INTAKE_LAG
 from escalator.service import events
 from escalator.service.accounts import csm_team, link_escalation
 from escalator.service.alerts import is_reply_to_alert
-from escalator.service.answers import answer, looping
+from escalator.service.answers import answer
 from escalator.service.failures import (
     clean,
     describe,
@@ -41,14 +41,13 @@ from escalator.service.recipients import (
     may_take_part,
     rung_addresses,
 )
-from escalator.service.replies import apply_reply
+from escalator.service.reply_intake import handle_reply
 from escalator.service.state import reschedule
 from escalator.service.views import attachment_records
 from escalator.settings import Settings
 from escalator.sla import targets_for
 from mailer.outcome import Outcome
 from models import Escalation, Inbound, Notice
-from models.escalation import MAX_ID
 from parser.result import Ignored, Intake, Rejection, Reply, Result
 from parser.screen.ours import escalation_ids
 from parser.screen.sender import is_internal
@@ -260,29 +259,7 @@ def apply(
         inbound.outcome, inbound.escalation_id = "intake", esc.id
         return Outcome.PROCESSED
     if isinstance(result, Reply):
-        # the row stays locked until commit: a concurrent reply or sweep waits, then reads
-        # what this one wrote (no lost step or stakeholder); SQLite's BEGIN IMMEDIATE serializes
-        target = (session.get(Escalation, result.escalation_id, with_for_update=True,
-                              populate_existing=True)
-                  if result.escalation_id <= MAX_ID else None)  # ESC-99999999999999999999
-        if target is None:
-            inbound.outcome, inbound.reason = "rejected", f"ESC-{result.escalation_id} not found"
-            _reject(session, settings, result.envelope, now, [parser.result.Problem(
-                f"ESC-{result.escalation_id}",
-                "no such escalation; check the number in the subject",
-            )])
-            return Outcome.FAILED
-        inbound.escalation_id = target.id
-        if not (result.commands or result.problems or result.text.strip()):
-            # nothing above the quoted history: a quoted command is no command (no stakeholder
-            # added, no confirmation); listed by `escalator ignored`
-            inbound.outcome, inbound.reason = "ignored", "reply with no new text above the quote"
-            return Outcome.PROCESSED
-        if looping(session, inbound, result, now):  # a robot answering every recap
-            return Outcome.PROCESSED
-        inbound.outcome = "reply"
-        apply_reply(session, settings, target, result, now)
-        return Outcome.PROCESSED
+        return handle_reply(session, settings, result, inbound, now)
     if isinstance(result, Rejection):
         inbound.outcome = "rejected"
         inbound.reason = "; ".join(str(p) for p in result.problems)[:2000]

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from escalator.service import events, review
+from escalator.service.accounts import csm_team, link_escalation
 from escalator.service.answers import answer
 from escalator.service.outbox import enqueue
 from escalator.service.recipients import (
@@ -20,7 +21,7 @@ from escalator.service.recipients import (
 from escalator.service.state import reschedule
 from escalator.settings import Settings
 from escalator.sla import resume, retarget, rung_index
-from models import Escalation, Notice
+from models import Escalation, EscalationAccount, Notice
 from parser.result import Command, Reply
 
 MAX_PROBLEMS = 10  # listed in one answer; the rest are counted
@@ -82,6 +83,8 @@ def _apply(session: Session, settings: Settings, esc: Escalation, c: Command, ac
         return f"links added: {c.value}"
     if c.name == "note":
         return f"note: {c.value}"
+    if c.name == "account":
+        return _account(session, esc, c.value, now)
     return None
 
 
@@ -115,6 +118,21 @@ def _owner(settings: Settings, esc: Escalation, address: str, refused: list[str]
     esc.owner = address
     _say(refused, left_out_problem(esc, settings, add_people(esc, settings, [address])))
     return f"owner set to {address}"
+
+
+def _account(session: Session, esc: Escalation, typed: str, now: datetime) -> str | None:
+    """Re-link to the account directory as intake does; the account's team climbs."""
+    before = esc.account
+    link = session.get(EscalationAccount, esc.id)
+    if link is not None:
+        session.delete(link)
+        session.flush()  # one link row per escalation: the old one goes first
+    esc.account = typed
+    found = link_escalation(session, esc, now)
+    esc.team = found.team or csm_team(session, esc.csm) or None
+    if esc.account == before:
+        return None
+    return f"account {before} → {esc.account}"
 
 
 def _acknowledge(esc: Escalation, now: datetime, actor: str) -> str | None:
