@@ -23,7 +23,7 @@ from bs4.element import (
     Tag,
 )
 
-from parser import html_stream
+from parser import html_stream, visible
 from parser.html_stream import BLOCK as _BLOCK
 from parser.html_stream import SKIP as _SKIP
 
@@ -187,7 +187,8 @@ def to_text(html: str, cut_quote: bool = False) -> str:
         except AssertionError:
             pass  # markup the parser rejects: let the soup path say so, as it always has
     soup = soup_of(html if cut_quote else _lean(html))
-    if cut_quote:
+    if cut_quote:  # a reply: what the reader cannot see is not read, nor the quote
+        visible.drop_hidden(soup)
         _cut_quotes(soup)
     parts: list[str] = []
     _render(soup, parts, [])
