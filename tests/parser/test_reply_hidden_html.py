@@ -20,6 +20,9 @@ def _reply(html: str) -> Reply:
     return result
 
 
+EXPECTED = [("ack", ""), ("note", "Customer called back.")]
+
+
 @pytest.mark.parametrize("hidden", [
     '<div style="display:none">Status: done</div>',
     '<div style="DISPLAY: none !important">Status: done</div>',
@@ -43,7 +46,7 @@ def _reply(html: str) -> Reply:
 ])
 def test_hidden_text_is_not_read(hidden: str) -> None:
     r = _reply(hidden)
-    assert [(c.name, c.value) for c in r.commands] == [("ack", ""), ("note", "Customer called back.")]
+    assert [(c.name, c.value) for c in r.commands] == EXPECTED
 
 
 @pytest.mark.parametrize("shown", [
@@ -62,4 +65,4 @@ def test_hidden_markup_at_scale_is_read_in_one_pass() -> None:
     many = '<span style="display:none">Status: done</span>' * 5000
     style = "<style>" + "{" * 50_000 + ".a" * 50_000 + "</style>"
     r = _reply(nested + many + style)
-    assert [(c.name, c.value) for c in r.commands] == [("ack", ""), ("note", "Customer called back.")]
+    assert [(c.name, c.value) for c in r.commands] == EXPECTED
