@@ -267,8 +267,26 @@ def header_block_above(lines: list[str], end: int) -> int:
         wrapped = (not header and _continues(line) and k >= 2
                    and _header_like(lines[k - 2][:_LINE]))
         if not (header or wrapped):
-            break
+            return _generic_block_above(lines, k)
         k -= 2 if wrapped else 1
+    return k
+
+
+_LABELLED = re.compile(r"^[ \t]*+[*_]*+[^\W\d_][^\W\d_ .-]{1,24}(?:[ .-][^\W\d_]{1,24})?"
+                       r"[ \t]*+[*_]*+[ \t]*+[:：]")
+
+
+def _generic_block_above(lines: list[str], k: int) -> int:
+    """A header block in a language no pattern knows ("Kimden: / Gönderildi: / Konu:"):
+    two or more "Label: value" lines straight above the quote, one naming an address or
+    an [ESC-N] subject."""
+    j = k
+    while j > 0 and _LABELLED.match(lines[j - 1][:_LINE]) and not _COMMAND_LIKE.match(
+            lines[j - 1].strip()):
+        j -= 1
+    block = lines[j:k]
+    if len(block) >= 2 and any("@" in line or "[ESC-" in line.upper() for line in block):
+        return j
     return k
 
 

@@ -81,7 +81,9 @@ def _style_of(tag: Tag, rules: dict[str, dict[str, str]]) -> dict[str, str]:
     style: dict[str, str] = {}
     if rules:
         name = tag.name.lower()
-        classes = tag.get("class") or []
+        found = tag.get("class")
+        classes: list[str] = list(found) if isinstance(found, list) else (
+            found.split() if isinstance(found, str) else [])
         keys = [name, *(f".{c.lower()}" for c in classes),
                 *(f"{name}.{c.lower()}" for c in classes)]
         ident = tag.get("id")
