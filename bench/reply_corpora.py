@@ -318,6 +318,59 @@ def score_talon(s: Scorer, expectations: dict[str, Any]) -> None:
         s.record(case["test"], "inline " + case["function"], got == want, repr(got[:120]))
 
 
+COMMON = re.compile(r"const COMMON_FIRST_FRAGMENT = '((?:[^'\\]|\\.)*)';", re.S)
+TEST_FUNCTION = re.compile(r"export function (\w+)\(test\)\s*\{(.*?)\n\}", re.S)
+GET_EMAIL = re.compile(r'get_email\("([\w-]+)"\)')
+JS_STRING = r'"((?:[^"\\]|\\.)*)"'
+FIRST_EQUALS = re.compile(
+    rf"test\.equal\((COMMON_FIRST_FRAGMENT|{JS_STRING}),\s*(?:fragments\[0\]|\w+)"
+    r"(?:\.toString\(\))?(?:\.trim\(\))?\)")
+VISIBLE_EQUALS = re.compile(rf"test\.equal\({JS_STRING},\s*email\.getVisibleText\(\)\)")
+FIRST_MATCHES = re.compile(r"test\.equal\(true,\s*/((?:[^/\\\n]|\\.)+)/(\w*)\.test\("
+                           r"fragments\[0\](?:\.toString\(\))?\)\)")
+
+
+def _js(text: str) -> str:
+    return str(json.loads('"' + text.replace("\\\n", "") + '"'))
+
+
+def score_crisp(s: Scorer, _: dict[str, Any]) -> None:
+    """crisp-oss/email-reply-parser (a clone): the checks of test/test.js on fragment 0
+    (the reply without its signature) and getVisibleText, read from the file itself."""
+    source = (s.corpus / "test" / "test.js").read_text()
+    match = COMMON.search(source)
+    common = _js(match.group(1)) if match else ""
+    for name, body in TEST_FUNCTION.findall(source):
+        found = GET_EMAIL.search(body)
+        path = s.corpus / "test" / "fixtures" / f"{found.group(1)}.txt" if found else None
+        if path is None or not path.exists():
+            s.na["inline or missing fixture"] += 1
+            continue
+        p = s.parts(path.name, _read(path))
+        checks = 0
+        for first in FIRST_EQUALS.finditer(body):
+            expected = common if first.group(1) == "COMMON_FIRST_FRAGMENT" else _js(first.group(2))
+            trimmed = ".trim()" in first.group(0)
+            got = p.new.strip() if trimmed else p.new
+            want = expected.strip() if trimmed else expected.rstrip()
+            s.record(name, "first fragment equals", got == want, repr(got[:100]))
+            checks += 1
+        for visible in VISIBLE_EQUALS.finditer(body):
+            want = _js(visible.group(1))
+            s.record(name, "visible text equals", p.new.strip() == want.strip(), repr(p.new[:100]))
+            checks += 1
+        for regex in FIRST_MATCHES.finditer(body):
+            flags = re.M if "m" in regex.group(2) else 0
+            ok = re.search(regex.group(1), p.reply, flags) is not None
+            s.record(name, "first fragment matches", ok, regex.group(1)[:60])
+            checks += 1
+        if not checks:
+            s.na["fragment structure only"] += 1
+
+
+# corpora outside the repository (their licence or size): a clone under --extra, by name
+EXTRA = {"crisp-oss-email-reply-parser": score_crisp}
+
 CORPORA = {
     "github-email_reply_parser": lambda s, e: score_fragment_corpus(s, e, keep_crlf=True),
     "zapier-email-reply-parser": lambda s, e: score_fragment_corpus(s, e, keep_crlf=False),
@@ -326,14 +379,20 @@ CORPORA = {
 }
 
 
-def run(corpora: Path, only: str | None = None) -> dict[str, dict[str, Scorer]]:
+def run(corpora: Path, only: str | None = None,
+        extra: Path | None = None) -> dict[str, dict[str, Scorer]]:
     table: dict[str, dict[str, Scorer]] = {}
+    sources: dict[str, tuple[Path, Callable[[Scorer, dict[str, Any]], None]]] = {
+        name: (corpora / name, score) for name, score in CORPORA.items()}
+    if extra is not None:
+        sources.update({name: (extra / name, score) for name, score in EXTRA.items()
+                        if (extra / name).is_dir()})
     for label, (plain, html) in SPLITTERS.items():
         if only and only not in label:
             continue
-        for corpus, score in CORPORA.items():
-            folder = corpora / corpus
-            expectations = json.loads((folder / "expectations.json").read_text())
+        for corpus, (folder, score) in sources.items():
+            listed = folder / "expectations.json"
+            expectations = json.loads(listed.read_text()) if listed.exists() else {}
             scorer = Scorer(folder, plain, html)
             try:
                 score(scorer, expectations)
@@ -348,8 +407,13 @@ def main() -> None:
     args.add_argument("--corpora", type=Path, default=ROOT / "tests" / "emails" / "corpora")
     args.add_argument("--verbose", action="store_true")
     args.add_argument("--only")
+    args.add_argument("--extra", type=Path, help="folder of corpora cloned outside the "
+                      "repository: " + ", ".join(EXTRA))
+    args.add_argument("--messages", type=Path, default=None,
+                      help="also parse every raw message of the corpora in this folder "
+                      "(default: --corpora)")
     options = args.parse_args()
-    table = run(options.corpora, options.only)
+    table = run(options.corpora, options.only, options.extra)
     for label, row in table.items():
         print(f"\n{label}")
         for corpus, s in row.items():
@@ -362,12 +426,49 @@ def main() -> None:
                     print("     FAIL", failure)
                 for op, count in sorted(s.na.items()):
                     print(f"     n/a {count} x {op}")
+    messages_table(options.messages or options.corpora)
     used = {kind for row in table.values() for s in row.values() for op in s.na
             for kind in NOT_OUR_BEHAVIOUR if kind in op}
     if used:
         print("\nn/a because the check measures a behaviour Escalator deliberately lacks:")
         for kind in sorted(used):
             print(f"  - {kind}: {NOT_OUR_BEHAVIOUR[kind]}")
+
+
+def messages_table(corpora: Path) -> None:
+    """Whole raw messages through parser.parse, per corpus: parsed without exception (no
+    "could not be read"), and for the automatic mail the corpus names (sisimai's bounces,
+    feedback reports and auto-replies) how much is recognised as such (ignored, never
+    answered, not kept as an outsider's)."""
+    from parser import Ignored, ParseSettings, Rejection, parse
+
+    settings = ParseSettings(mailbox_address="escalations@example.com",
+                             message_id_domain="example.com", internal_domains=("example.com",))
+    print("\nwhole messages through parser.parse")
+    for name, pattern in (("mailgun-talon", "fixtures/**/*.eml"),
+                          ("spamscope-mail-parser", "mails/*"),
+                          ("sisimai-set-of-emails", "maildir/**/*.eml")):
+        folder = corpora / name
+        if not folder.is_dir():
+            continue
+        expected = json.loads((folder / "expectations.json").read_text()).get("emails", {}) \
+            if (folder / "expectations.json").exists() else {}
+        total = parsed = automatic = named = 0
+        for path in sorted(folder.glob(pattern)):
+            if not path.is_file():
+                continue
+            result = parse(path.read_bytes(), settings)
+            total += 1
+            unreadable = isinstance(result, Rejection) and any(
+                "could not be read" in p.message for p in result.problems)
+            parsed += not unreadable
+            if str(path.relative_to(folder)) in expected:
+                named += 1
+                automatic += isinstance(result, Ignored) and not result.keep_in_failed
+        line = f"  {name:30} parsed {parsed:4}/{total:<4}"
+        if named:
+            line += f"   automatic mail recognised {automatic:4}/{named:<4}"
+        print(line)
 
 
 if __name__ == "__main__":

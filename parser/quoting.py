@@ -56,7 +56,8 @@ _COMMAND_LIKE = re.compile(
 _BANNER_WORDS = re.compile(
     r"original|forward|weitergeleitet|message|nachricht|meddelelse|meddelande|mensaje|"
     r"mensagem|messaggio|bericht|wiadomo|zpráva|сообщение|viesti|üzenet|reply|antwort|"
-    r"réponse|respuesta|wrote|schrieb|skrev|écrit|escribió",
+    r"réponse|respuesta|wrote|schrieb|skrev|écrit|escribió|besked|oprindelig|opprinnelig|"
+    r"ursprüngliche|originale|originaal|oorspronkelijk",
     re.I,
 )
 _FORWARD_LINE = re.compile(
@@ -69,7 +70,8 @@ _FORWARD_WORDS = re.compile(r"forward|weitergeleitet|transféré|inoltrato|reenv
                             r"vidarebefordrat|doorgestuurd|przekazana|пересылаемое", re.I)
 _FROM_LINE = re.compile(
     r"^\s*+[*_]*+\s*+(?:from|von|de|da|van|fra|från|od|от|差出人|发件人|寄件者|lähettäjä|feladó|"
-    r"date|sent|datum|gesendet|envoyé|inviato|enviado|verzonden|sendt|skickat|wysłano|data|"
+    r"date|sent|datum|gesendet|envoyé|envoyé le|inviato|enviado|verzonden|sendt|skickat|wysłano|"
+    r"data|dato|"
     r"reply-to)\s*+[*_]*+\s*+[:：]",
     re.I,
 )
@@ -77,7 +79,7 @@ _HEADER_LINE = re.compile(
     r"^\s*+[*_]*+\s*+(?:from|von|de|da|van|fra|från|od|от|sent|date|to|cc|bcc|subject|"
     r"reply-to|gesendet|datum|an|betreff|envoyé|à|objet|enviado|para|asunto|assunto|"
     r"verzonden|aan|onderwerp|sendt|til|emne|skickat|till|ämne|wysłano|data|do|dw|temat|"
-    r"kopie|kopia|copie|cc/ccn|ccn|enviada em|enviado em|enviada|"
+    r"kopie|kopia|copie|cc/ccn|ccn|enviada em|enviado em|enviada|envoyé le|dato|"
     r"送信日時|宛先|件名|日付|发送时间|收件人|"
     r"主题|отправлено|кому|тема|lähetetty|vastaanottaja|aihe|inviato|a|oggetto|"
     r"importance|wichtigkeit|priorità|priority)"
@@ -112,8 +114,10 @@ def _wrote_header(lines: list[str], i: int) -> int | None:
     nxt = next((line for line in lines[i + 1 : i + 3] if line.strip()), "")
     if _DATE_HINT.search(first) and "@" in first and nxt.lstrip().startswith(">"):
         return i  # "2011/4/7 Name <a@b.c>" straight above the quote
-    if _WROTE_BARE.search(first) and nxt.lstrip().startswith(">"):
-        return i  # "On … wrote" without its colon, straight above the quote
+    if _WROTE_BARE.search(first) and (nxt.lstrip().startswith(">") or (
+            _INTRO_START.match(first) and _DATE_HINT.search(first) and "@" in first)):
+        return i  # "On … wrote" without its colon, above the quote or a whole attribution
+    own_start = _starts_own_header(first.strip())
     window = lines[i : i + 5]
     if not any(line[:_LINE].rstrip().endswith((":", "：")) for line in window):
         return None  # every attribution ends in a colon: skip the regexes
@@ -121,6 +125,8 @@ def _wrote_header(lines: list[str], i: int) -> int | None:
     for j in range(i, min(i + 5, len(lines))):
         part = lines[j][:_LINE].strip()
         if j > i and not part:
+            if own_start:
+                continue  # Polymail: "On Tue, … John Smith" / "" / "<mailto:…> wrote:"
             return None  # a blank line: what stood above was the reply's own text
         if j > i and not part.startswith(">") and _starts_own_header(part):
             return None  # the header starts on a later line: this one is the reply's
