@@ -7,6 +7,9 @@ timeout, disconnect, login refused: the message is not at fault) and PermanentDe
 when the server refused the message, or every recipient, with 5xx. With a token source
 (mailer/tokens) AUTH is XOAUTH2; a refused token is renewed once and tried again, and no
 token at all (TokenError) is a TemporaryDeliveryError: the outbox keeps the message.
+SmtpUnavailable, a TemporaryDeliveryError, says the connection itself failed (refused,
+dropped, or silent for [smtp] timeout_seconds, the socket timeout of every command): the
+next message would fare no better now.
 """
 
 from __future__ import annotations
@@ -48,6 +51,12 @@ class MailSender(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
+def _reason(e: BaseException) -> str:
+    if isinstance(e, TimeoutError):
+        return "no answer (timed out)"
+    return str(e) or type(e).__name__
+
+
 def _text(reply: bytes | str) -> str:
     return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
 
@@ -62,6 +71,10 @@ def _fail(code: int, text: str, what: str, refused: dict[str, tuple[int, str]] |
 def _default_context() -> ssl.SSLContext:
     """Loading the CA store takes ~20 ms: once per process, not once per batch."""
     return ssl.create_default_context()
+
+
+class SmtpUnavailable(TemporaryDeliveryError):
+    """No answer from the server (connection refused, dropped, timed out): try later."""
 
 
 class _StaleConnection(TemporaryDeliveryError):
@@ -117,7 +130,7 @@ class SmtpSender:
                 f"{self.where}: {e.smtp_code} {_text(e.smtp_error)}") from e
         except (smtplib.SMTPException, OSError) as e:
             self.close()
-            raise TemporaryDeliveryError(f"{self.where}: {e or type(e).__name__}") from e
+            raise SmtpUnavailable(f"{self.where}: {_reason(e)}") from e
         return self
 
     def _oauth2_login(self, conn: smtplib.SMTP, tokens: TokenSource) -> None:
@@ -168,7 +181,7 @@ class SmtpSender:
             raise _fail(e.smtp_code, _text(e.smtp_error), self.where) from e
         except (smtplib.SMTPException, OSError) as e:
             self.close()
-            raise TemporaryDeliveryError(f"{self.where}: {e or type(e).__name__}") from e
+            raise SmtpUnavailable(f"{self.where}: {_reason(e)}") from e
 
     def _transaction(self, msg: OutgoingMessage, recipients: list[str]) -> SendResult:
         """MAIL, RCPT each, DATA, step by step: we know where a failure happened."""

@@ -1,9 +1,16 @@
 """Deliver the outbox: claim due rows, send over one connection per batch, mark after the 250.
 
-A claimed row is leased (status "sending", next_attempt_at = now + [smtp] lease_seconds):
-if the process dies after the server's 250 and before the mark, the lease runs out and the
-row is sent again, with the same Message-ID, once. Temporary failures (4xx, no connection)
-back off exponentially, up to MAX_BACKOFF, and are never given up. A permanent refusal is
+A claimed row is leased (status "sending", next_attempt_at = now + [smtp] lease_seconds),
+and leased again just before its own send: the lease runs from each email's send, not from
+the claim, so a slow server cannot make the tail of a batch outlive its lease and go twice
+(a row whose lease another sender took over meanwhile, seen by its attempts, is skipped).
+If the process dies after the server's 250 and before the mark, the lease runs out and the
+row is sent again, with the same Message-ID, once. A batch has a time limit (TIME_LIMIT,
+by the same clock): past it, or when the server stops answering (SmtpUnavailable: a
+timeout of [smtp] timeout_seconds, a dropped connection), the rows not yet tried go back
+to the outbox, due at once or at the server's backoff, and `deliver` returns.
+Temporary failures (4xx, no connection) back off exponentially, up to MAX_BACKOFF, and are
+never given up. A permanent refusal is
 recorded per recipient, on the row and as a "delivery" event on the escalation (`show`,
 the owner's next recap); the accepted recipients stay sent, and recipients refused with
 4xx while others took the message get a copy of their own, retried later.
@@ -26,12 +33,13 @@ from escalator.service import events
 from escalator.settings import Settings
 from mailer.errors import PermanentDeliveryError, TemporaryDeliveryError
 from mailer.message import build_message
-from mailer.smtp import MailSender
+from mailer.smtp import MailSender, SmtpUnavailable
 from models import Escalation, OutboxMessage
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=15)  # SMTP back after an outage: mail flows within 15 min
 BATCH = 100
+TIME_LIMIT = timedelta(minutes=2)  # per batch; the rest waits for the next round
 
 
 @dataclass
@@ -39,6 +47,8 @@ class DeliveryStats:
     sent: int = 0
     deferred: int = 0
     failed: int = 0
+    last_error: str | None = None  # the last temporary failure, one line
+    stopped: bool = False  # the time limit or the server ended a batch early
 
 
 def wall_clock() -> datetime:
@@ -46,20 +56,24 @@ def wall_clock() -> datetime:
 
 
 def deliver(db: Database, settings: Settings, sender_factory: Callable[[], MailSender],
-            clock: Callable[[], datetime] = wall_clock, batch: int = BATCH) -> DeliveryStats:
-    """Send everything that is due now (by the wall clock: retries are about real SMTP time)."""
+            clock: Callable[[], datetime] = wall_clock, batch: int = BATCH,
+            time_limit: timedelta = TIME_LIMIT) -> DeliveryStats:
+    """Send everything that is due now (by the wall clock: retries are about real SMTP time),
+    batch after batch, until nothing is due, a batch hits its time limit or the server is
+    away."""
     stats = DeliveryStats()
+    lease = timedelta(seconds=settings.smtp.lease_seconds)
     while True:
         now = clock()
-        claimed = _claim(db, now, batch, timedelta(seconds=settings.smtp.lease_seconds))
+        claimed = _claim(db, now, batch, lease)
         if not claimed:
             return stats
-        _send_batch(db, settings, sender_factory, claimed, clock, stats)
-        if len(claimed) < batch:
+        _send_batch(db, settings, sender_factory, claimed, clock, stats, now + time_limit)
+        if len(claimed) < batch or stats.stopped:
             return stats
 
 
-def _claim(db: Database, now: datetime, batch: int, lease: timedelta) -> list[int]:
+def _claim(db: Database, now: datetime, batch: int, lease: timedelta) -> list[tuple[int, int]]:
     with db.transaction() as session:
         due = or_(
             and_(OutboxMessage.status == "pending",
@@ -74,29 +88,46 @@ def _claim(db: Database, now: datetime, batch: int, lease: timedelta) -> list[in
             row.status = "sending"
             row.attempts += 1
             row.next_attempt_at = now + lease
-        return [row.id for row in rows]
+        return [(row.id, row.attempts) for row in rows]  # attempts: whose lease it is
 
 
 def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], MailSender],
-                ids: list[int], clock: Callable[[], datetime], stats: DeliveryStats) -> None:
+                claimed: list[tuple[int, int]], clock: Callable[[], datetime],
+                stats: DeliveryStats, deadline: datetime) -> None:
+    attempts = dict(claimed)
     with db.transaction() as session:
-        rows = list(session.scalars(
-            select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)))
+        rows = list(session.scalars(select(OutboxMessage).where(
+            OutboxMessage.id.in_(attempts)).order_by(OutboxMessage.id)))
+    lease = timedelta(seconds=settings.smtp.lease_seconds)
 
     def mark(row_id: int, **outcome: Any) -> None:
         _write_outcome(db, row_id, clock(), outcome)
+
+    def defer_rest(start: int, error: str) -> None:
+        for row in rows[start:]:
+            mark(row.id, temporary=error)
+        stats.deferred += len(rows) - start
+        stats.last_error = error
+        stats.stopped = True
 
     try:
         sender = sender_factory()
         sender.__enter__()
     except TemporaryDeliveryError as e:
-        for row in rows:
-            mark(row.id, temporary=str(e))
-        stats.deferred += len(rows)
+        defer_rest(0, str(e))
         return
     mailbox = Address(settings.smtp.from_name, addr_spec=settings.smtp.from_address)
     try:
-        for row in rows:
+        for i, row in enumerate(rows):
+            now = clock()
+            if now >= deadline:  # what is left goes back, due at once, to the next round
+                _release(db, [(r.id, attempts[r.id]) for r in rows[i:]], now)
+                stats.stopped = True
+                log.warning("delivery: batch time limit reached; %d emails left for the next "
+                            "round", len(rows) - i)
+                return
+            if not _relet(db, row.id, attempts[row.id], now + lease):
+                continue  # our lease ran out and another sender has the row now
             try:
                 msg = build_message(
                     from_addr=mailbox, to=row.to_addrs, cc=row.cc_addrs,
@@ -110,9 +141,13 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
                 continue
             try:
                 result = sender.send(msg, [*row.to_addrs, *row.cc_addrs])
+            except SmtpUnavailable as e:  # the server went away: not worth trying the rest now
+                defer_rest(i, str(e))
+                return
             except TemporaryDeliveryError as e:
                 mark(row.id, temporary=str(e))
                 stats.deferred += 1
+                stats.last_error = str(e)
                 continue
             except PermanentDeliveryError as e:
                 mark(row.id, permanent=str(e))
@@ -125,6 +160,26 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
                  + (f"; refused by {_some(list(refused))}" if refused else ""))
     finally:
         sender.__exit__(None, None, None)
+
+
+def _relet(db: Database, row_id: int, attempts: int, until: datetime) -> bool:
+    """Lease the row again from now, if it is still ours: True when it is."""
+    with db.transaction() as session:
+        done = session.execute(
+            update(_OUTBOX).where(_OUTBOX.c.id == row_id, _OUTBOX.c.status == "sending",
+                                  _OUTBOX.c.attempts == attempts)
+            .values(next_attempt_at=until))
+        return bool(getattr(done, "rowcount", 0))
+
+
+def _release(db: Database, claimed: list[tuple[int, int]], now: datetime) -> None:
+    """Rows claimed but not tried: back to pending, due now, the claim's attempt undone."""
+    with db.transaction() as session:
+        for row_id, attempts in claimed:
+            session.execute(
+                update(_OUTBOX).where(_OUTBOX.c.id == row_id, _OUTBOX.c.status == "sending",
+                                      _OUTBOX.c.attempts == attempts)
+                .values(status="pending", attempts=attempts - 1, next_attempt_at=now))
 
 
 def _write_outcome(db: Database, row_id: int, now: datetime, outcome: dict[str, Any]) -> None:

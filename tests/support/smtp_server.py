@@ -3,6 +3,8 @@
     server = SmtpServer().start()
     server.refuse_rcpt["bob@example.com"] = "550 5.1.1 no such user"
     server.data_reply = "451 4.3.0 try again later"     # every message, at DATA
+    server.data_delay = 0.5     # a slow relay: each DATA answered half a second late
+    server.hang_data = True     # a relay that takes the body and never answers
     server.messages -> [Received(mail_from, rcpt_tos, data), ...]
 
 With `tls=True` it offers STARTTLS (self-signed, see tls.py); with `login=(user, password)`
@@ -14,6 +16,7 @@ mechanism's 334 JSON challenge, then 535. `auths` records (user, token, accepted
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -70,6 +73,10 @@ class _Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.server.hang_data:
+            await asyncio.Event().wait()  # never set: until the client or the server goes
+        if self.server.data_delay:
+            await asyncio.sleep(self.server.data_delay)
         if self.server.data_reply:
             return self.server.data_reply
         self.server.messages.append(
@@ -114,6 +121,8 @@ class SmtpServer:
         self.rcpt_reply: str | None = None  # for every recipient
         self.mail_reply: str | None = None
         self.data_reply: str | None = None
+        self.data_delay = 0.0  # seconds before DATA is answered
+        self.hang_data = False  # DATA never answered
         self.port = port or free_port()
         self._dir = Path(tempfile.mkdtemp(prefix="smtp-")) if tls else None  # for the cert
         self.cert = SelfSignedCert(self._dir) if self._dir else None
