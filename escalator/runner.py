@@ -1,9 +1,18 @@
-"""`escalator run`: the IMAP poller in a thread (and/or SMTP intake), the SLA sweep and the
-outbox on APScheduler.
+"""`escalator run`: the IMAP poller in a thread (and/or SMTP intake), the SLA jobs on
+APScheduler, and delivery on a worker thread of its own.
 
-The sweep runs every SWEEP_SECONDS and, besides, wakes at the nearest deadline or warning in
-the database (looked up again after every sweep and every intake), so a breach notice goes
-out within a second or two of its deadline.
+The jobs (escalator.jobs.tick without delivery) run every SWEEP_SECONDS and, besides, wake
+at the nearest deadline or warning in the database (looked up again after every sweep and
+every intake), so a breach notice goes out within a second or two of its deadline.
+
+Intake never waits on delivery: the delivery worker is woken after each intake and each
+sweep (and every SWEEP_SECONDS on its own), and a relay that hangs holds only that worker,
+for at most [smtp] timeout_seconds per command and delivery.TIME_LIMIT per batch.
+
+The mailbox: a refusal before the first good session (a wrong password) stops `run` with
+that one line and exit code 1; after one, every failure is retried with backoff. Each
+poll records "mailbox" in escalator.status, each failure too (what /readyz and the admin
+alerts read); run_job records "sweep", "digests", "reviews" and "delivery".
 """
 
 from __future__ import annotations
@@ -19,17 +28,30 @@ from sqlalchemy import func, select
 
 from escalator import status
 from escalator.db import Database
-from escalator.jobs import intake_batch_handler, intake_handler, smtp_factory, tick, utcnow
+from escalator.jobs import (
+    describe,
+    intake_batch_handler,
+    intake_handler,
+    run_job,
+    smtp_factory,
+    tick,
+    utcnow,
+)
 from escalator.service.delivery import deliver
 from escalator.settings import Settings
-from mailer.outcome import Outcome
+from mailer.errors import MailboxError
+from mailer.outcome import Batch, Outcome
+from mailer.smtp import MailSender
 from models import Escalation
 
 if TYPE_CHECKING:
+    from mailer.poll import PollStats
     from mailer.smtp_intake import SmtpIntake
+    from mailer.tokens import TokenSource
 
 log = logging.getLogger(__name__)
 SWEEP_SECONDS = 30
+STOP_SECONDS = 5.0  # how long the end of `run` waits for a send in flight
 
 
 def run(db: Database, settings: Settings, stop: threading.Event) -> None:
@@ -46,17 +68,20 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
     # first: a bad [web] stops us before anything runs
     dashboard = start_dashboard(db, settings, probe=probe, warnings=found)
     senders = smtp_factory(settings)
+    delivery = DeliveryWorker(db, settings, senders, stop)
     lock = threading.Lock()
+    fatal: list[BaseException] = []  # what stops `run`: raised once everything is down
 
     def sweep_job() -> None:
         with lock:
             try:
-                stats = tick(db, settings, utcnow(), senders, mailbox_started=reading)
-                if stats.notices or stats.delivery.sent:
-                    log.info("sweep: %d notices, %d emails sent", stats.notices,
-                             stats.delivery.sent)
-            except Exception:
+                stats = tick(db, settings, utcnow(), senders, deliver_outbox=False,
+                             mailbox_started=reading)
+                if stats.notices:
+                    log.info("sweep: %d notices", stats.notices)
+            except Exception:  # tick isolates its jobs: this is a bug of tick itself
                 log.exception("sweep failed; next attempt at the next wake-up")
+        delivery.wake()
         rearm()
 
     def rearm() -> None:
@@ -67,37 +92,30 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
             log.exception("could not schedule the next deadline")
 
     def after_intake() -> None:
-        deliver(db, settings, senders)
+        delivery.wake()  # never deliver here: intake must not wait on SMTP
         rearm()
 
     def after_poll(_stats: object) -> None:
         status.record_ok("mailbox", utcnow())  # read: the mailbox check of /readyz
         after_intake()
 
-    def mailbox_failed(line: str) -> None:
-        status.record_failure("mailbox", utcnow(), line)  # said by /readyz and alerts
-
     scheduler.add_job(sweep_job, "interval", seconds=SWEEP_SECONDS, id="sweep",
                       max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
     scheduler.start()
+    delivery.start()
     poller: threading.Thread | None = None
     if settings.imap.host:
         from escalator.oauth import imap_tokens, log_failures
-        from mailer.poll import serve
 
         log_failures()
         handle = intake_batch_handler(db, settings)
         poller = threading.Thread(
-            target=serve, name="imap",
-            args=(settings.imap, handle, stop),
-            kwargs={"after_poll": after_poll, "on_error": mailbox_failed,
-                    "tokens": imap_tokens(settings)},
-            daemon=True,
-        )
+            target=_poll_mailbox, name="imap",
+            args=(settings, handle, stop, after_poll, fatal, imap_tokens(settings)), daemon=True)
         poller.start()
     elif not settings.smtp_intake.host:
         log.warning("[imap] host and [smtp_intake] host are not set: no intake")
-    intake = _smtp_intake(db, settings, scheduler, after_intake)
+    intake = _smtp_intake(db, settings, after_intake)
     try:
         stop.wait()
     finally:
@@ -107,12 +125,91 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
         scheduler.shutdown(wait=True)
         if poller is not None:
             poller.join(timeout=30)
+        delivery.stop()
         db.dispose()
+    if fatal:
+        raise fatal[0]
 
 
-def _smtp_intake(db: Database, settings: Settings, scheduler: BackgroundScheduler,
-                 deliver_outbox: Callable[[], object]) -> SmtpIntake | None:
-    """[smtp_intake] set: listen, feed the IMAP poller's handler, deliver the outbox at once."""
+def _poll_mailbox(settings: Settings, handle: Batch, stop: threading.Event,
+                  after_poll: Callable[[PollStats], None], fatal: list[BaseException],
+                  tokens: TokenSource | None) -> None:
+    """The IMAP thread: serve until stopped. A refusal before the first good session ends
+    `run` (in `fatal`); anything else is recorded and served again after a backoff."""
+    from mailer.poll import backoff, serve
+
+    connected = threading.Event()
+
+    def polled(stats: PollStats) -> None:
+        connected.set()
+        after_poll(stats)
+
+    def failed(error: str) -> None:
+        status.record_failure("mailbox", utcnow(), error)
+
+    attempt = 0
+    while not stop.is_set():
+        try:
+            serve(settings.imap, handle, stop, after_poll=polled, on_error=failed,
+                  connected_once=connected.is_set(), tokens=tokens)
+            return
+        except MailboxError as e:  # only before any good session: a wrong password, say
+            failed(str(e))
+            fatal.append(e)
+            stop.set()
+            return
+        except Exception as e:  # a bug in a step of the poll: the poller must not die of it
+            attempt += 1
+            delay = backoff(attempt)
+            failed(describe(e))
+            log.error("mailbox poller failed: %s; starting again in %.0f s", describe(e), delay)
+            log.debug("mailbox poller failed", exc_info=e)
+            stop.wait(delay)
+
+
+class DeliveryWorker:
+    """The outbox on a thread of its own, woken by `wake()` and every SWEEP_SECONDS."""
+
+    def __init__(self, db: Database, settings: Settings,
+                 senders: Callable[[], MailSender], stop: threading.Event) -> None:
+        self._db, self._settings, self._senders, self._stop = db, settings, senders, stop
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="delivery", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        """After `stop` is set. A send in flight is left to its lease: a hung relay must
+        not hold the process for more than a few seconds."""
+        self._wake.set()
+        self._thread.join(timeout=STOP_SECONDS)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(SWEEP_SECONDS)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            run_job("delivery", self._deliver)
+
+    def _deliver(self) -> str | None:
+        stats = deliver(self._db, self._settings, self._senders)
+        if stats.sent:
+            log.info("delivery: %d emails sent", stats.sent)
+        if stats.stopped and stats.last_error is None:
+            self._wake.set()  # the batch hit its time limit: more is due at once
+        if stats.deferred and not stats.sent:
+            return f"{stats.deferred} emails deferred: {stats.last_error}"
+        return None
+
+
+def _smtp_intake(db: Database, settings: Settings,
+                 after_intake: Callable[[], None]) -> SmtpIntake | None:
+    """[smtp_intake] set: listen, feed the IMAP poller's handler, wake delivery at once."""
     where = settings.smtp_intake
     if not where.host:
         return None
@@ -120,17 +217,12 @@ def _smtp_intake(db: Database, settings: Settings, scheduler: BackgroundSchedule
 
     handle = intake_handler(db, settings)
 
-    def deliver_now() -> None:
-        try:
-            deliver_outbox()
-        except Exception:  # the sweep delivers what is left
-            log.exception("delivery after SMTP intake failed")
-
     def handle_and_deliver(raw: bytes, size: int) -> Outcome:
         outcome = handle(raw, size)
-        # the acknowledgement goes out now, not at the next sweep; claims make overlaps safe
-        scheduler.add_job(deliver_now, id="deliver-intake", replace_existing=True,
-                          max_instances=2)
+        try:
+            after_intake()  # the acknowledgement goes out now, not at the next sweep
+        except Exception:  # the interval sweep and delivery still run
+            log.exception("after SMTP intake")
         return outcome
 
     intake = start_smtp_intake(where.host, where.port, handle_and_deliver,

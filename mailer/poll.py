@@ -208,6 +208,7 @@ def serve(
     batch_size: int = 200,
     ssl_context: ssl.SSLContext | None = None,
     after_poll: Callable[[PollStats], None] | None = None,
+    connected_once: bool = False,
     retry_delay: float = 1.0,
     tokens: TokenSource | None = None,
     on_error: Callable[[str], None] | None = None,
@@ -215,15 +216,16 @@ def serve(
     """Poll, then IDLE (or wait poll_seconds) and poll again, until `stop_event` is set.
 
     A dropped or refused connection is retried with exponential backoff (up to 5 min).
-    A MailboxError before the first good session (a wrong password, say) is raised;
-    later ones are logged and retried like a dropped connection. `after_poll` gets each
-    poll's stats (to deliver the outbox at once, say); what it raises is logged.
+    A MailboxError before the first good session (a wrong password, say; `connected_once`
+    says a caller's earlier serve had one) is raised; later ones are logged, passed to
+    `on_error` as one line, and retried like a dropped connection. `after_poll` gets each
+    poll's stats (the caller's sign of a good session); what it raises is logged.
     No access token (TokenError, TokenRevoked too) is waited out the same way, at any time:
     the mail stays in the inbox until a new sign-in; the token source says why, once.
-    `on_error` is told each failure to reach the mailbox, in one line (health, alerts).
+    `on_error` is told each failure to reach the mailbox, in one line (health, alerts);
+    what it raises is logged.
     """
     attempt = 0
-    connected_once = False
     while not stop_event.is_set():
         try:
             with Mailbox(settings, ssl_context=ssl_context, tokens=tokens) as mailbox:

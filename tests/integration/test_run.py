@@ -132,3 +132,50 @@ def test_run_wakes_at_the_deadline_not_at_the_next_interval_sweep(
             time.sleep(0.1)
         else:
             raise AssertionError("no breach notice within 20 s of a 6-second target")
+
+
+def test_run_with_a_wrong_imap_password_exits_with_one_line(
+        tmp_path: Path, database_url: str, dovecot: Account, smtp_server: SmtpServer) -> None:
+    config = write_config(tmp_path / "config.toml", database_url,
+                          dovecot.settings(password="not-the-password"), smtp_server.settings(),
+                          f"\n[web]\nport = {free_port()}\n")
+    cli = Cli(config)
+    cli.run("init-db")
+    proc = subprocess.run(
+        [sys.executable, "-m", "escalator.cli", "run", "--config", str(cli.config)],
+        cwd=cli.config.parent, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    *logged, line = proc.stderr.strip().splitlines()
+    assert line.startswith(f"escalator: IMAP {dovecot.user}@127.0.0.1:"), proc.stderr
+    assert "login refused" in line and "Traceback" not in proc.stderr
+    assert not [x for x in logged if "imap" in x.lower()], proc.stderr  # said once, not twice
+
+
+def test_a_relay_that_never_answers_data_does_not_hold_intake_back(
+        tmp_path: Path, database_url: str, dovecot: Account, smtp_server: SmtpServer) -> None:
+    """Its socket timeout is an hour: with delivery on the IMAP thread, the second
+    escalation would wait for it. Intake goes on; the mail waits in the outbox."""
+    smtp_server.hang_data = True
+    config = write_config(tmp_path / "config.toml", database_url, dovecot.settings(),
+                          smtp_server.settings(), f"\n[web]\nport = {free_port()}\n")
+    config.write_text(config.read_text().replace("timeout_seconds = 10",
+                                                 "timeout_seconds = 3600"))
+    cli = Cli(config)
+    cli.run("init-db")
+    with _running(cli) as proc:
+        dovecot.append("INBOX", raw_email(1))
+        _wait_for_escalations(cli, proc, 1)
+        dovecot.append("INBOX", raw_email(2))
+        _wait_for_escalations(cli, proc, 2)
+    assert smtp_server.messages == []  # nothing was accepted; it stays in the outbox
+    assert len(dovecot.messages("Processed")) == 2
+
+
+def _wait_for_escalations(cli: Cli, proc: subprocess.Popen[str], count: int) -> None:
+    deadline = time.monotonic() + 60  # generous: this proves the wiring, not the speed
+    while time.monotonic() < deadline:
+        if len(cli.json("list")) >= count:
+            return
+        _still_running(proc)
+        time.sleep(0.2)
+    raise AssertionError(f"fewer than {count} escalations recorded within 60 s")
