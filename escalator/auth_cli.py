@@ -94,14 +94,10 @@ def _google_consent(source: TokenSource, s: OAuth2Settings, say: Callable[[str],
     from mailer.tokens.google import GoogleInstalledApp
 
     assert isinstance(source, GoogleInstalledApp)
-    say("  paste the refresh token of one consent for this client (scope "
-        "https://mail.google.com/, see README), then Enter:")
     sys.stdout.flush()
-    refresh_token = sys.stdin.readline().strip()
-    if not refresh_token:
-        raise TokenError("no refresh token given")
-    source.store_refresh_token(refresh_token)
-    say("  the refresh token works and is stored")
+    source.login(f"  open this link in a browser, sign in as {source.user} and allow "
+                 "access (the browser then comes back here):\n  {url}")
+    say("  consent given; the refresh token works and is stored")
 
 
 def _status_of(settings: Settings, table: str, s: OAuth2Settings, user: str

@@ -94,7 +94,7 @@ def build(settings: Settings, s: OAuth2Settings, user: str,
         assert token_store is not None
         return GoogleInstalledApp(user, token_store, client_id=s.oauth2_client_id,
                                   client_secret=s.oauth2_client_secret,
-                                  token_uri=s.oauth2_token_uri)
+                                  token_uri=s.oauth2_token_uri, auth_uri=s.oauth2_auth_uri)
     raise ValueError(flow)  # config.py let an unknown flow through: a bug
 
 

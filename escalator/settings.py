@@ -30,6 +30,7 @@ class OAuth2Settings:
     oauth2_client_secret: str = ""  # or ESCALATOR_OAUTH2_CLIENT_SECRET
     oauth2_authority: str = ""  # Microsoft: default https://login.microsoftonline.com
     oauth2_token_uri: str = ""  # Google installed app: default https://oauth2.googleapis.com/token
+    oauth2_auth_uri: str = ""  # Google installed app: default https://accounts.google.com/o/oauth2/auth
     oauth2_service_account_file: str = ""  # Google: the service account's JSON key
     oauth2_key_file: str = ""  # key that encrypts stored tokens (mode 0600); or ESCALATOR_TOKEN_KEY
     oauth2_mechanism: str = "XOAUTH2"  # IMAP: XOAUTH2 or OAUTHBEARER

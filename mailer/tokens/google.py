@@ -22,6 +22,7 @@ from mailer.tokens.base import Renewing, Stored, Token, TokenStore, token_error
 
 SCOPES = ["https://mail.google.com/"]
 TOKEN_URI = "https://oauth2.googleapis.com/token"
+AUTH_URI = "https://accounts.google.com/o/oauth2/auth"
 
 
 def _refresh(creds: Any, where: str, what: str, hint: str,
@@ -68,12 +69,13 @@ class GoogleInstalledApp(Stored):
     flow = "google-installed"
 
     def __init__(self, mailbox: str, store: TokenStore, *, client_id: str,
-                 client_secret: str, token_uri: str = "",
+                 client_secret: str, token_uri: str = "", auth_uri: str = "",
                  clock: Callable[[], float] = time.time) -> None:
         super().__init__(mailbox, store, f"{self.flow}:{client_id}:{mailbox}", clock)
         self._client_id = client_id
         self._secret = client_secret
         self.token_uri = token_uri or TOKEN_URI
+        self.auth_uri = auth_uri or AUTH_URI
 
     def _refresh(self, refresh_token: str) -> tuple[Token, str | None, dict[str, Any]]:
         creds = credentials.Credentials(  # type: ignore[no-untyped-call]
@@ -84,8 +86,33 @@ class GoogleInstalledApp(Stored):
         rotated = creds.refresh_token if creds.refresh_token != refresh_token else None
         return token, rotated, {}
 
+    def login(self, prompt: str, timeout_seconds: int = 600) -> None:
+        """`escalator auth login`: the consent in a browser (google-auth-oauthlib's installed-app
+        flow: a link to open, a redirect back to a loopback port, PKCE); the result stored.
+
+        `prompt` is printed with {url} filled in.
+        """
+        from google_auth_oauthlib.flow import InstalledAppFlow  # type: ignore[import-untyped]
+
+        flow = InstalledAppFlow.from_client_config({"installed": {
+            "client_id": self._client_id, "client_secret": self._secret,
+            "auth_uri": self.auth_uri, "token_uri": self.token_uri,
+            "redirect_uris": ["http://localhost"]}}, scopes=SCOPES)
+        where = f"{self.flow} for {self.user}"
+        try:
+            creds = flow.run_local_server(
+                host="localhost", bind_addr="127.0.0.1", port=0, open_browser=False,
+                authorization_prompt_message=prompt, timeout_seconds=timeout_seconds,
+                success_message="Escalator has the mailbox now; you may close this tab.",
+                prompt="consent", login_hint=self.user)
+        except Exception as e:  # oauthlib's errors have no common base worth naming
+            raise TokenError(f"{where}: consent failed: {e}") from e
+        if not creds.refresh_token:
+            raise TokenError(f"{where}: no refresh token came back (consent again)")
+        self.store_refresh_token(creds.refresh_token)
+
     def store_refresh_token(self, refresh_token: str) -> None:
-        """`escalator auth login`: keep a refresh token from the consent, checked by using it."""
+        """Keep a refresh token from a consent, checked by using it once."""
         token, rotated, _ = self._refresh(refresh_token)
         with self.store.locked(self.key) as slot:
             slot.save({"refresh_token": rotated or refresh_token,

@@ -9,6 +9,7 @@ http.server to them. It serves what msal and google-auth look for:
     POST /{tenant}/oauth2/v2.0/token, /token                 every grant
     POST /{tenant}/oauth2/v2.0/devicecode                    device authorization
     POST /introspect                                         Dovecot's oauth2 passdb
+    GET  /authorize                  an installed app's consent (authorization code, PKCE)
 
 Refresh tokens rotate (each use returns a new one; the old one is then refused with
 invalid_grant). Test controls: `approve(user_code, user)`, `expire_access_tokens()`,
@@ -36,6 +37,7 @@ from authlib.oauth2.rfc6749 import grants as rfc6749
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload  # type: ignore[import-untyped]
 from authlib.oauth2.rfc6750 import BearerTokenGenerator  # type: ignore[import-untyped]
 from authlib.oauth2.rfc7523 import JWTBearerGrant  # type: ignore[import-untyped]
+from authlib.oauth2.rfc7636 import CodeChallenge  # type: ignore[import-untyped]
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint  # type: ignore[import-untyped]
 from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint, DeviceCodeGrant  # type: ignore[import-untyped]
 from cryptography.hazmat.primitives import serialization
@@ -65,7 +67,8 @@ class Client:
         return scope or ""
 
     def check_redirect_uri(self, redirect_uri: str) -> bool:
-        return False
+        # installed apps: any port on the loopback host (RFC 8252 section 7.3)
+        return redirect_uri.startswith(("http://localhost:", "http://127.0.0.1:"))
 
     def check_client_secret(self, client_secret: str) -> bool:
         return self.secret is not None and client_secret == self.secret
@@ -74,7 +77,7 @@ class Client:
         return (method == "none") == (self.secret is None)
 
     def check_response_type(self, response_type: str) -> bool:
-        return False
+        return response_type == "code" and "authorization_code" in self.grants
 
     def check_grant_type(self, grant_type: str) -> bool:
         return grant_type in self.grants
@@ -131,6 +134,23 @@ class _Device:
         return time.time() >= self.expires_at
 
 
+@dataclass
+class _Code:
+    code: str
+    client_id: str
+    redirect_uri: str
+    scope: str
+    user: str
+    code_challenge: str | None
+    code_challenge_method: str | None
+
+    def get_redirect_uri(self) -> str:
+        return self.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.scope
+
+
 class _Request(OAuth2Request):  # type: ignore[misc]
     def __init__(self, method: str, uri: str, headers: Any, form: dict[str, str]) -> None:
         super().__init__(method, uri, headers=headers)
@@ -153,6 +173,8 @@ class OAuthState:
     refresh: dict[str, Issued] = field(default_factory=dict)  # by refresh token
     devices: dict[str, _Device] = field(default_factory=dict)  # by device code
     approved: dict[str, str] = field(default_factory=dict)  # user code -> user
+    codes: dict[str, _Code] = field(default_factory=dict)  # authorization codes
+    consenting: str = ""  # who is at the browser when an /authorize request comes
     delegated: set[tuple[str, str]] = field(default_factory=set)  # (service account, user)
     users: set[str] = field(default_factory=set)
 
@@ -172,6 +194,7 @@ class OAuthServer(AuthorizationServer):  # type: ignore[misc]
             lambda client, grant_type: self.lifetime))
         for grant in (_Refresh, _ClientCredentials, _DeviceCode, _JwtBearer):
             self.register_grant(grant)
+        self.register_grant(_AuthorizationCode, [CodeChallenge(required=False)])
         self.register_endpoint(_DeviceEndpoint)
         self.register_endpoint(_Introspection)
         self._http: ThreadingHTTPServer | None = None
@@ -245,6 +268,10 @@ class OAuthServer(AuthorizationServer):  # type: ignore[misc]
             self.state.refresh[record.refresh_token] = record
             return record.refresh_token
 
+    def consent_as(self, user: str) -> None:
+        """The next /authorize request is `user` at the browser, saying yes."""
+        self.state.consenting = user
+
     def approve(self, user_code: str, user: str) -> None:
         """The person at the browser entered the code and consented."""
         with self.lock:
@@ -293,8 +320,9 @@ class OAuthServer(AuthorizationServer):  # type: ignore[misc]
     def create_oauth2_request(self, request: Any) -> OAuth2Request:
         return request if isinstance(request, OAuth2Request) else _Request(*request)
 
-    def handle_response(self, status: int, body: Any, headers: Any) -> tuple[int, Any]:
-        return status, body
+    def handle_response(self, status: int, body: Any, headers: Any
+                        ) -> tuple[int, Any, dict[str, str]]:
+        return status, body, dict(headers or [])
 
     def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
         pass
@@ -313,6 +341,27 @@ class _Refresh(rfc6749.RefreshTokenGrant):  # type: ignore[misc]
 
     def revoke_old_credential(self, record: Issued) -> None:
         record.refresh_revoked = True
+
+
+class _AuthorizationCode(rfc6749.AuthorizationCodeGrant):  # type: ignore[misc]
+    TOKEN_ENDPOINT_AUTH_METHODS = ALL_AUTH
+
+    def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
+        data = request.payload.data
+        self.server.state.codes[code] = _Code(
+            code, request.client.client_id, data.get("redirect_uri", ""),
+            data.get("scope", ""), request.user, data.get("code_challenge"),
+            data.get("code_challenge_method"))
+
+    def query_authorization_code(self, code: str, client: Client) -> _Code | None:
+        found = self.server.state.codes.get(code)
+        return found if found is not None and found.client_id == client.client_id else None
+
+    def delete_authorization_code(self, code: _Code) -> None:
+        self.server.state.codes.pop(code.code, None)
+
+    def authenticate_user(self, code: _Code) -> str:
+        return code.user
 
 
 class _ClientCredentials(rfc6749.ClientCredentialsGrant):  # type: ignore[misc]
@@ -384,9 +433,13 @@ def _handler(server: OAuthServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-        def _answer(self, status: int, body: Any) -> None:
+        def _answer(self, status: int, body: Any, headers: dict[str, str] | None = None
+                    ) -> None:
             data = json.dumps(body).encode()
             self.send_response(status)
+            for name, value in (headers or {}).items():
+                if name.lower() == "location":
+                    self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Cache-Control", "no-store")
@@ -394,7 +447,15 @@ def _handler(server: OAuthServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         def do_GET(self) -> None:
-            if self.path == f"/{server.tenant}/v2.0/.well-known/openid-configuration":
+            if urlsplit(self.path).path == "/authorize":  # the person says yes at once
+                query = dict(parse_qsl(urlsplit(self.path).query))
+                request = _Request("GET", server.base + self.path, self.headers, query)
+                with server.lock:
+                    user = server.state.consenting
+                    grant = server.get_consent_grant(request, end_user=user)
+                    self._answer(*server.create_authorization_response(
+                        request, grant_user=user, grant=grant))
+            elif self.path == f"/{server.tenant}/v2.0/.well-known/openid-configuration":
                 base = f"{server.base}/{server.tenant}"
                 self._answer(200, {
                     "issuer": f"{base}/v2.0",
@@ -412,15 +473,14 @@ def _handler(server: OAuthServer) -> type[BaseHTTPRequestHandler]:
             path = urlsplit(self.path).path
             with server.lock:
                 if path.endswith("/token"):
-                    status, body = server.create_token_response(request)
+                    answer = server.create_token_response(request)
                 elif path.endswith("/devicecode"):
-                    status, body = server.create_endpoint_response(
-                        "device_authorization", request)
+                    answer = server.create_endpoint_response("device_authorization", request)
                 elif path == "/introspect":
-                    status, body = server.create_endpoint_response("introspection", request)
+                    answer = server.create_endpoint_response("introspection", request)
                 else:
-                    status, body = 404, {"error": "not_found"}
-            self._answer(status, body)
+                    answer = 404, {"error": "not_found"}, {}
+            self._answer(*answer)
 
     return Handler
 

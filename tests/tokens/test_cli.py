@@ -233,3 +233,63 @@ def test_two_instances_on_one_database_refresh_once(
     results = [p.communicate(timeout=WAIT) + (p.returncode,) for p in polls]
     assert [code for _, _, code in results] == [0, 0], results
     assert len(oauth.grants("refresh_token")) == before + 1  # one won; the other read it
+
+
+def test_auth_login_google_consent_then_poll(
+        tmp_path: Path, database_url: str, oauth_dovecot: Dovecot,
+        oauth_smtp_server: SmtpServer, oauth: OAuthServer) -> None:
+    """The installed-app consent: a link printed, the browser sent back to a loopback port."""
+    account = oauth_dovecot.add_user()
+    cli = _config(tmp_path, database_url, account, oauth_smtp_server, oauth)
+    google = (f'oauth2_flow = "google-installed"\noauth2_client_id = "desktop-1"\n'
+              f'oauth2_client_secret = "desktop-secret"\n'
+              f'oauth2_token_uri = "{oauth.token_uri}"\n'
+              f'oauth2_auth_uri = "{oauth.base}/authorize"\noauth2_key_file = "token.key"\n')
+    text = re.sub(r'oauth2_flow = "microsoft-delegated"\n(oauth2_[a-z_]+ = "[^"]*"\n)+',
+                  google, cli.config.read_text())
+    cli.config.write_text(text)
+    oauth.add_client("desktop-1", "desktop-secret", "authorization_code", "refresh_token")
+    oauth.consent_as(account.user)
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "escalator.cli", "auth", "login", "--config", str(cli.config)],
+        cwd=cli.config.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.strip().startswith(f"{oauth.base}/authorize?"):
+            break
+    else:
+        raise AssertionError(f"no consent link: {proc.communicate()}")
+    link = line.strip()
+    assert "code_challenge=" in link and "access_type=offline" in link
+    back = _browser(link, oauth)  # the browser: consent, then the redirect to the CLI
+    assert back.startswith("http://localhost:")
+    urllib.request.urlopen(back.replace("localhost", "127.0.0.1", 1), timeout=WAIT).read()
+    out, err = proc.communicate(timeout=WAIT)
+    assert proc.returncode == 0, f"{out}\n{err}"
+    assert "refresh token works and is stored" in out
+    [row] = json.loads(cli.run("auth", "status", "--json").stdout)
+    assert (row["flow"], row["refresh_ok"]) == ("google-installed", True)
+
+    account.append("INBOX", raw_email(1))
+    assert "1 processed" in cli.run("poll", "--once").stdout
+    assert _acked(oauth_smtp_server, 1)
+
+
+def _browser(link: str, oauth: OAuthServer) -> str:
+    """GET the consent link; return where the authorization server sends the browser."""
+    import ssl
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    opener = urllib.request.build_opener(
+        Stay, urllib.request.HTTPSHandler(context=ssl.create_default_context(
+            cafile=oauth.ca_file)))
+    try:
+        opener.open(link, timeout=WAIT)
+    except urllib.error.HTTPError as e:
+        assert e.code == 302, e.read()
+        return str(e.headers["Location"])
+    raise AssertionError("no redirect")

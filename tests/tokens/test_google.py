@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -61,10 +62,9 @@ def test_no_domain_wide_delegation_is_one_clear_line(oauth: OAuthServer,
 def installed(oauth: OAuthServer, store: DbTokenStore, clock: Clock | None = None
               ) -> GoogleInstalledApp:
     oauth.add_client("desktop-1", "desktop-secret", "refresh_token")
-    kwargs = {"clock": clock} if clock else {}
     return GoogleInstalledApp(MAILBOX, store, client_id="desktop-1",
                               client_secret="desktop-secret", token_uri=oauth.token_uri,
-                              **kwargs)
+                              clock=clock or time.time)
 
 
 def test_installed_app_refresh_token_is_stored_and_rotations_kept(
