@@ -106,8 +106,18 @@ class Mailbox:
             self._login()
             for folder in (s.processed_folder, s.failed_folder):
                 self._ensure_folder(folder)
-            with _imap_errors(f"{self.where}: select {s.folder}"):
-                selected = self.client.select_folder(s.folder)
+            try:
+                with _imap_errors(f"{self.where}: select {s.folder}"):
+                    selected = self.client.select_folder(s.folder)
+            except MailboxUnavailable:
+                raise
+            except MailboxError as e:
+                if self._tokens is None:
+                    raise
+                # "connected, but no folders": the token opened another mailbox than meant
+                raise MailboxError(f"{e} (logged in with OAuth2 as {self._tokens.user}: for a "
+                                   "shared mailbox, username must be its address, with "
+                                   "FullAccess granted)") from e
         except BaseException:
             self.close()
             raise

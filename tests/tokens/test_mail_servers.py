@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailer.errors import TemporaryDeliveryError, TokenRevoked
+from mailer.errors import MailboxError, TemporaryDeliveryError, TokenRevoked
 from mailer.imap import Mailbox
 from mailer.message import OutgoingMessage, build_message
 from mailer.smtp import SmtpSender
@@ -94,3 +94,13 @@ def test_smtp_without_a_token_keeps_the_message_for_later(
     with pytest.raises(TemporaryDeliveryError, match="invalid_client"):
         SmtpSender(settings, tokens=tokens).open()
     assert oauth_smtp_server.messages == []
+
+
+def test_connected_but_no_such_folder_names_the_oauth2_user(
+        oauth: OAuthServer, oauth_dovecot: Dovecot) -> None:
+    account = oauth_dovecot.add_user()
+    tokens = app_only(oauth, account.user)
+    settings = account.settings(password="", folder="Shared/Escalations")
+    with pytest.raises(MailboxError) as caught:
+        Mailbox(settings, tokens=tokens).open()
+    assert f"logged in with OAuth2 as {account.user}: for a shared mailbox" in str(caught.value)
