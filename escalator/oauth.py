@@ -30,10 +30,7 @@ _log_failures = False  # `run` logs them; a one-shot command raises them as its 
 
 
 def imap_tokens(settings: Settings) -> TokenSource | None:
-    source = token_source(settings, settings.imap, settings.imap.username)
-    if isinstance(source, Watched):  # the admin alert on an unread mailbox names the cause
-        source.names.add("mailbox")
-    return source
+    return token_source(settings, settings.imap, settings.imap.username)
 
 
 def smtp_tokens(settings: Settings) -> TokenSource | None:
@@ -114,7 +111,6 @@ class Watched:
     def __init__(self, inner: TokenSource) -> None:
         self.inner = inner
         self._last_error = ""
-        self.names = {STATUS_NAME}  # and "mailbox" when IMAP logs in with it
 
     @property
     def user(self) -> str:
@@ -136,8 +132,7 @@ class Watched:
             if _log_failures and line != self._last_error:  # once, not once per retry
                 (log.error if isinstance(e, TokenRevoked) else log.warning)("%s", line)
             self._last_error = line
-            for name in sorted(self.names):
-                status.record_failure(name, datetime.now(UTC), line)
+            status.record_failure(STATUS_NAME, datetime.now(UTC), line)
             raise
         if self._last_error and _log_failures:
             log.warning("%s for %s: access token renewed again", self.flow, self.user)
