@@ -54,10 +54,12 @@ def _recent(session: Session, address: str, since: datetime) -> int:
 
 
 def fingerprint(reply: Reply) -> str:
-    """The reply's new text and commands, normalised: case, digits, punctuation dropped."""
-    text = " ".join([reply.text, *(f"{c.name} {c.value}" for c in reply.commands)])
+    """The reply's new text with case, digits and punctuation dropped, and its commands as
+    they are: "Severity: 1" then "Severity: 2" differ, two tickets #4001 and #4002 do not."""
+    text = " ".join([reply.text, *(c.value for c in reply.commands if c.name == "note")])
     words = " ".join(_WORDS.findall(text.lower()))
-    return hashlib.sha256(words.encode()).hexdigest()[:32]
+    commands = "\n".join(f"{c.name}={c.value}" for c in reply.commands if c.name != "note")
+    return hashlib.sha256(f"{words}\n{commands}".encode()).hexdigest()[:32]
 
 
 def looping(session: Session, inbound: Inbound, reply: Reply, now: datetime) -> bool:

@@ -35,3 +35,13 @@ def test_new_words_are_applied_the_same_words_a_third_time_are_not(db: Database)
                        "loop: the same reply 4 times within an hour to ESC-1; not applied"]
     _reply(db, "Ticket #9 logged, thank you!", 9, 120)  # an hour later: applied again
     assert len(_notes(db)) == 6
+
+
+def test_commands_that_differ_in_a_number_are_not_a_loop(db: Database) -> None:
+    handle_message(db, SETTINGS, email("Issue: outage"), T0)
+    for n, severity in enumerate([2, 1, 4, 3], 2):  # the same words, four severities
+        _reply(db, f"Severity: {severity}", n, n)
+    with db.transaction() as s:
+        changes = [e.detail.split(";")[0] for e in s.scalars(
+            select(Event).where(Event.kind == "severity").order_by(Event.id))]
+    assert changes == ["severity 3 → 2", "severity 2 → 1", "severity 1 → 4", "severity 4 → 3"]
