@@ -51,9 +51,10 @@ class MailSender(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
-def _reason(e: BaseException) -> str:
-    if isinstance(e, TimeoutError):
-        return "no answer (timed out)"
+def _reason(e: BaseException, timeout: float) -> str:
+    """smtplib reports a reply that never came as a disconnect, the timeout its context."""
+    if isinstance(e, TimeoutError) or isinstance(e.__context__, TimeoutError):
+        return f"no answer within {timeout:g} s (timed out)"
     return str(e) or type(e).__name__
 
 
@@ -130,7 +131,7 @@ class SmtpSender:
                 f"{self.where}: {e.smtp_code} {_text(e.smtp_error)}") from e
         except (smtplib.SMTPException, OSError) as e:
             self.close()
-            raise SmtpUnavailable(f"{self.where}: {_reason(e)}") from e
+            raise self._unavailable(e) from e
         return self
 
     def _oauth2_login(self, conn: smtplib.SMTP, tokens: TokenSource) -> None:
@@ -141,6 +142,9 @@ class SmtpSender:
             if not tokens.renewable:
                 raise
             _xoauth2(conn, tokens.user, tokens.access_token(rejected=token))
+
+    def _unavailable(self, e: BaseException) -> SmtpUnavailable:
+        return SmtpUnavailable(f"{self.where}: {_reason(e, self.settings.timeout_seconds)}")
 
     def close(self) -> None:
         conn, self._smtp = self._smtp, None
@@ -181,7 +185,7 @@ class SmtpSender:
             raise _fail(e.smtp_code, _text(e.smtp_error), self.where) from e
         except (smtplib.SMTPException, OSError) as e:
             self.close()
-            raise SmtpUnavailable(f"{self.where}: {_reason(e)}") from e
+            raise self._unavailable(e) from e
 
     def _transaction(self, msg: OutgoingMessage, recipients: list[str]) -> SendResult:
         """MAIL, RCPT each, DATA, step by step: we know where a failure happened."""
