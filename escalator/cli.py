@@ -159,7 +159,9 @@ def _shown(value: Any) -> str:
     if value is None or value == []:
         return "—"
     if isinstance(value, list):
-        return "; ".join(str(v) for v in value)
+        return "; ".join(_shown(v) for v in value)
+    if isinstance(value, dict):  # an attachment: "filename report.pdf, size 1234, …"
+        return ", ".join(f"{k} {_shown(v)}" for k, v in value.items() if v not in (None, ""))
     return str(value)
 
 

@@ -70,10 +70,19 @@ def test_show_is_one_line_for_no_such_escalation_and_has_no_reprs(
         proc = cli.run("show", wanted, check=False)
         assert (proc.returncode, proc.stdout) == (1, "")
         assert proc.stderr == f"escalator: {wanted}: no such escalation\n"
-    dovecot.append("INBOX", raw_email(1))
+    with_file = EmailMessage()
+    with_file["From"] = "CSM 1 <csm1@example.com>"
+    with_file["To"] = "escalations@example.com"
+    with_file["Subject"] = "Escalation: Account 1 – test"
+    with_file["Message-ID"] = "<1@test.example>"
+    with_file.set_content("Issue: number 1\n")
+    with_file.add_attachment(b"%PDF-1.4\n", maintype="application", subtype="pdf",
+                             filename="invoice.pdf")
+    dovecot.append("INBOX", bytes(with_file))
     cli.run("poll", "--once")
     shown = cli.run("show", "ESC-1").stdout
-    assert not REPRS.search(shown), shown
+    assert not REPRS.search(shown) and "{" not in shown, shown
+    assert re.search(r"attachments: filename invoice\.pdf, content_type application/pdf", shown)
     assert re.search(r"stakeholders: csm1@example\.com; maya\.manager@example\.com\n", shown)
     assert re.search(r"resolved_at: —\n", shown)
 
