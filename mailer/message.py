@@ -57,9 +57,16 @@ Recipient = str | Address
 def parse_address(value: Recipient) -> Address:
     """One address, its display name cleaned; ValueError when there is not exactly one."""
     if isinstance(value, Address):
-        return Address(display_name=clean_header(value.display_name),
-                       addr_spec=clean_header(value.addr_spec))
+        return _address(clean_header(value.display_name), clean_header(value.addr_spec))
     return _parse_text(value)
+
+
+def _address(name: str, addr: str) -> Address:
+    if addr.isascii():
+        return Address(display_name=name, addr_spec=addr)
+    # a UTF-8 local part (RFC 6532): addr_spec= refuses it, username= takes it
+    local, _, domain = addr.rpartition("@")
+    return Address(display_name=name, username=local, domain=domain)
 
 
 @lru_cache(maxsize=4096)
@@ -70,7 +77,7 @@ def _parse_text(value: str) -> Address:
     if len(found) != 1 or "@" not in found[0][1]:
         raise ValueError(f"not one email address: {value!r}")
     name, addr = found[0]
-    return Address(display_name=name, addr_spec=addr)
+    return _address(name, addr)
 
 
 def dedupe_addresses(

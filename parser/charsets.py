@@ -43,6 +43,7 @@ _UTF8_SEQUENCE = re.compile(
 # ESC ( I (half-width katakana)
 _ESCAPE = re.compile(rb"\x1b(\$[@B]|\([BJI])")
 _NEWLINE = re.compile(rb"(\r?\n)")
+_INVALID = b"\x85"  # a lead byte of no CP932 character: read as one U+FFFD
 
 
 def decode_bytes(data: bytes, charset: str | None) -> str:
@@ -57,10 +58,8 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
             return data.decode(name)
         except (LookupError, UnicodeDecodeError, ValueError):
             pass
-        if name in _JIS:
-            text = _iso2022jp_cp932(data)
-            if text is not None:
-                return text
+        if name in _JIS and data.isascii():  # else UTF-8 would "decode" it, escapes and all
+            return _iso2022jp_cp932(data)
     # UTF-8 with a few broken sequences (a cut or damaged message) has more valid multi-byte
     # sequences than broken ones; Latin-1 or Windows-1252 text has next to none
     text = data.decode("utf-8", "replace")
@@ -79,10 +78,10 @@ def _sjis_pair(first: int, second: int) -> bytes:
     return bytes((lead, trail))
 
 
-def _iso2022jp_cp932(data: bytes) -> str | None:
+def _iso2022jp_cp932(data: bytes) -> str:
     """ISO-2022-JP as Microsoft writes it (CP50220/CP50221: the JIS X 0208 set carries the
-    CP932 extensions), re-coded to Shift_JIS and read as CP932. None when not in that
-    shape."""
+    CP932 extensions), re-coded to Shift_JIS and read as CP932; a byte out of place
+    becomes U+FFFD, the rest is still read."""
     out = bytearray()
     mode = b"(B"
     position = 0
@@ -94,23 +93,20 @@ def _iso2022jp_cp932(data: bytes) -> str | None:
                 if piece in (b"\n", b"\r\n"):
                     out += piece
                     continue
-                if len(piece) % 2 or any(b < 0x21 or b > 0x7E for b in piece):
-                    return None
-                for i in range(0, len(piece), 2):
-                    out += _sjis_pair(piece[i], piece[i + 1])
+                for i in range(0, len(piece) - 1, 2):
+                    first, second = piece[i], piece[i + 1]
+                    if 0x21 <= first <= 0x7E and 0x21 <= second <= 0x7E:
+                        out += _sjis_pair(first, second)
+                    else:
+                        out += _INVALID
+                if len(piece) % 2:
+                    out += _INVALID  # a lone byte
         elif mode == b"(I":
-            if any(b < 0x21 or b > 0x5F for b in chunk):
-                return None
-            out += bytes(b + 0x80 for b in chunk)
+            out += bytes(b + 0x80 if 0x21 <= b <= 0x5F else b for b in chunk)
         else:
-            if not chunk.isascii():
-                return None
             out += chunk
         if match is None:
             break
         mode = match.group(1)
         position = match.end()
-    try:
-        return bytes(out).decode("cp932")
-    except UnicodeDecodeError:
-        return None
+    return bytes(out).decode("cp932", "replace")

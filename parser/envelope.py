@@ -18,7 +18,7 @@ def envelope_of(mail: Mail) -> Envelope:
         message_id=limits.message_id(message_id),
         sender=limits.address(sender),
         sender_name=name[: limits.ADDRESS],
-        subject=mail.header("Subject")[: limits.MAX_SUBJECT],  # all that any step reads
+        subject=mail.header("Subject")[: limits.MAX_SUBJECT].rstrip(),  # all any step reads
         to=mail.addresses("To"),
         cc=mail.addresses("Cc"),
         in_reply_to=message_ids(mail.header("In-Reply-To")),

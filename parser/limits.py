@@ -12,10 +12,11 @@ address too long for its column is dropped, never cut: a cut one could name some
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from typing import Any, TypeVar
 
-from parser.result import Command, Problem
+from parser.result import Command, Problem, Reply
 
 MAX_TEXT = 300_000  # characters of body text read (about a hundred pages)
 MAX_HTML = 500_000  # characters of HTML rendered to text (Outlook's markup is bulky)
@@ -64,7 +65,9 @@ def text(value: str, limit: int | None = None) -> str:
             value.encode("utf-8")
         except UnicodeEncodeError:
             value = value.encode("utf-8", "replace").decode("utf-8")
-    return value if limit is None else value[:limit].rstrip()
+    if limit is None or len(value) <= limit:
+        return value
+    return value[:limit].rstrip()
 
 
 def message_id(value: str) -> str:
@@ -87,39 +90,52 @@ def address(value: str) -> str:
     return value if len(value) <= ADDRESS else ""
 
 
-def _clip(value: Any, owner: str = "", name: str = "") -> Any:
-    if isinstance(value, str):
-        if (owner, name) in _MESSAGE_IDS:
-            return message_id(value)
-        if (owner, name) in _ADDRESSES:
-            return address(value)
-        return text(value, _COLUMNS.get((owner, name)))
-    if isinstance(value, tuple):
-        items = tuple(_clip(item, owner, name) for item in value)
-        if (owner, name) in _ADDRESSES:
-            return tuple(item for item in items if item)
-        return tuple(item for item in items if not _void(item))
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        kind = type(value).__name__
-        changes: dict[str, Any] = {}
-        for field in dataclasses.fields(value):
-            current = getattr(value, field.name)
-            cleaned = _clip(current, kind, field.name)
-            if kind == "Command" and field.name == "value":
-                command = getattr(value, "name", "")
-                if command == "owner":
-                    cleaned = address(cleaned)
-                elif command in _COMMAND_VALUES:
-                    cleaned = text(cleaned, _COMMAND_VALUES[command])
-            if cleaned is not current and cleaned != current:
-                changes[field.name] = cleaned
-        if kind == "Reply" and "commands" in changes:
-            dropped = len(value.commands) - len(changes["commands"])  # type: ignore[attr-defined]
-            if dropped:
-                changes["problems"] = (*value.problems, Problem(  # type: ignore[attr-defined]
-                    "Owner", f"longer than an address can be ({ADDRESS} characters)"))
-        return dataclasses.replace(value, **changes) if changes else value
-    return value
+def _clip(value: Any, key: tuple[str, str] = ("", "")) -> Any:
+    if type(value) is str:
+        return _clip_text(value, key)
+    if type(value) is tuple:
+        items = tuple(_clip(item, key) for item in value)
+        if key in _ADDRESSES:
+            items = tuple(item for item in items if item)
+        elif any(_void(item) for item in items):
+            items = tuple(item for item in items if not _void(item))
+        return value if items == value else items
+    if value is None or not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return value
+    kind = type(value).__name__
+    changes: dict[str, Any] = {}
+    for name in _field_names(type(value)):
+        current = getattr(value, name)
+        cleaned = _clip(current, (kind, name))
+        if kind == "Command" and name == "value":
+            command = getattr(value, "name", "")
+            if command == "owner":
+                cleaned = address(cleaned)
+            elif command in _COMMAND_VALUES:
+                cleaned = text(cleaned, _COMMAND_VALUES[command])
+        if cleaned is not current and cleaned != current:
+            changes[name] = cleaned
+    if isinstance(value, Reply) and "commands" in changes:
+        dropped = len(value.commands) - len(changes["commands"])
+        if dropped:
+            changes["problems"] = (*value.problems, Problem(
+                "Owner", f"longer than an address can be ({ADDRESS} characters)"))
+    return dataclasses.replace(value, **changes) if changes else value
+
+
+def _clip_text(value: str, key: tuple[str, str]) -> str:
+    plain = value.isascii() and "\x00" not in value  # then only the length can be wrong
+    if key in _MESSAGE_IDS:
+        return value if plain and len(value) <= MESSAGE_ID_BYTES else message_id(value)
+    if key in _ADDRESSES:
+        return value if plain and len(value) <= ADDRESS else address(value)
+    limit = _COLUMNS.get(key)
+    return value if plain and (limit is None or len(value) <= limit) else text(value, limit)
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(kind))
 
 
 def _void(item: object) -> bool:

@@ -124,3 +124,26 @@ def test_raw_8bit_windows_1252_subject_and_malformed_word() -> None:
     subject = b"Escalation: Caf\xe9 Ren\xe9e =?utf-8?q?broken - Login"
     r = parse(_raw(b"Dana <dana@example.com>", subject), SETTINGS)
     assert r.envelope.subject == "Escalation: Café Renée =?utf-8?q?broken - Login"
+
+
+def test_iso_2022_jp_body_with_nec_and_ibm_extensions() -> None:
+    # Japanese Outlook: 7-bit ISO-2022-JP carrying CP932's rows (①, ㈱, 髙)
+    body = (b"ACCOUNT: \x1b$B-j%5%s%W%k\x1b(B\r\nSEVERITY: 2\r\n"
+            b"ISSUE SUMMARY: \x1b$B-!|b66MM$N\x1b(BPDF\x1b$B$,J8;z2=$1$9$k\x1b(B\r\n")
+    raw = (b"From: Taro <taro@example.com>\r\nTo: escalations@example.com\r\n"
+           b"Subject: =?ISO-2022-JP?B?GyRCJSglOSUrJWwhPCU3JWclcxsoQg==?=\r\n"
+           b"Message-ID: <jp-ext@example.com>\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: text/plain; charset=ISO-2022-JP\r\n"
+           b"Content-Transfer-Encoding: 7bit\r\n\r\n" + body)
+    r = parse(raw, SETTINGS)
+    assert isinstance(r, Intake), r
+    assert (r.account, r.severity) == ("㈱サンプル", 2)
+    assert r.summary == "①髙橋様のPDFが文字化けする"
+
+
+def test_damaged_iso_2022_jp_keeps_every_readable_character() -> None:
+    from parser.charsets import decode_bytes
+
+    damaged = b"a \x1b$B-!(\x1b(B b \x1b$B\x7f\x7f-!\x1b(B c"  # a cut pair, a bad pair
+    assert decode_bytes(damaged, "ISO-2022-JP") == "a ①\ufffd b \ufffd① c"
+    assert decode_bytes("① in UTF-8".encode(), "iso-2022-jp") == "① in UTF-8"  # mislabelled

@@ -114,7 +114,7 @@ class SmtpServer:
 
     def __init__(
         self, *, tls: bool = False, login: tuple[str, str] | None = None, port: int = 0,
-        xoauth2: Callable[[str, str], bool] | None = None,
+        xoauth2: Callable[[str, str], bool] | None = None, smtputf8: bool = False,
     ) -> None:
         self.messages: list[Received] = []
         self.refuse_rcpt: dict[str, str] = {}  # lower-case address -> reply
@@ -126,7 +126,7 @@ class SmtpServer:
         self.port = port or free_port()
         self._dir = Path(tempfile.mkdtemp(prefix="smtp-")) if tls else None  # for the cert
         self.cert = SelfSignedCert(self._dir) if self._dir else None
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = {"enable_SMTPUTF8": True} if smtputf8 else {}
         if self.cert:
             kwargs["tls_context"] = self.cert.server_context()
         if login:
