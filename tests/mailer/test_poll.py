@@ -232,3 +232,51 @@ def test_a_failing_batch_leaves_every_message_in_the_inbox(dovecot: Account) -> 
 
     stats = poll_once(dovecot.settings(), Batch(handle_all))
     assert stats.errors == 3 and len(dovecot.messages("INBOX")) == 3
+
+
+def _set_password(server: Dovecot, user: str, password: str) -> None:
+    users = server.root / "users"
+    lines = [f"{user}:{{PLAIN}}{password}" if line.startswith(f"{user}:") else line
+             for line in users.read_text().splitlines()]
+    users.write_text("\n".join(lines) + "\n")
+
+
+def test_a_refused_login_after_a_good_session_is_retried_and_told(
+        dovecot: Account, dovecot_server: Dovecot) -> None:
+    """The password changes under a running poller: it keeps trying (on_error hears each
+    refusal, in one line), and takes mail again once the password is back."""
+    import threading
+    import time
+
+    polled = threading.Event()
+    errors: list[str] = []
+    handled: list[int] = []
+    stop = threading.Event()
+
+    def handle(raw: bytes, size: int) -> Outcome:
+        handled.append(message_number(raw))
+        return Outcome.PROCESSED
+
+    thread = threading.Thread(target=poll_module.serve, args=(dovecot.settings(), handle, stop),
+                              kwargs={"after_poll": lambda _s: polled.set(),
+                                      "on_error": errors.append, "retry_delay": 0.05})
+    thread.start()
+    try:
+        assert polled.wait(30)
+        _set_password(dovecot_server, dovecot.user, "changed")
+        dovecot_server.restart()  # the session drops; the next login is refused
+        deadline = time.monotonic() + 30
+        while not any("login refused" in e for e in errors) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert any("login refused" in e for e in errors), errors
+        assert thread.is_alive() and all("\n" not in e for e in errors)
+        _set_password(dovecot_server, dovecot.user, dovecot.password)
+        dovecot_server.restart()
+        fill(dovecot, 7)
+        while 7 not in handled and time.monotonic() < deadline + 30:
+            time.sleep(0.05)
+        assert handled == [7]
+    finally:
+        _set_password(dovecot_server, dovecot.user, dovecot.password)
+        stop.set()
+        thread.join(30)
