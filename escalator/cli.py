@@ -85,6 +85,8 @@ def cmd_tick(args: argparse.Namespace) -> int:
     if stats.failed_escalations:
         ids = ", ".join(f"ESC-{i}" for i in dict.fromkeys(stats.failed_escalations))
         faults = f"; failed and put off: {ids}"
+    if stats.failed_digests:
+        faults += f"; digest failed for {', '.join(stats.failed_digests)}"
     print(f"tick at {now.isoformat()}: {stats.notices} notices; "
           f"{stats.delivery.sent} emails sent, {stats.delivery.deferred} deferred, "
           f"{stats.delivery.failed} failed{faults}")

@@ -127,3 +127,57 @@ def test_a_job_that_fails_stops_neither_the_others_nor_delivery(
     assert line.startswith("escalator: tick: job failed: reviews: database: "), proc.stderr
     assert "review" in line and len(logged) <= 1
     assert sorted(set(breaches(smtp_server))) == ["ESC-1", "ESC-2", "ESC-3"]
+
+
+def _team_template(cli: Cli, tmp_path: Path, name: str, first_line: str) -> None:
+    folder = tmp_path / "team-templates"
+    folder.mkdir()
+    (folder / name).write_text(first_line + "\n" + (PACKAGED / name).read_text())
+    cli.config.write_text(cli.config.read_text() + f'\n[templates]\ndir = "{folder}"\n')
+
+
+def test_a_digest_failing_for_one_person_does_not_stop_the_others(
+        cli: Cli, tmp_path: Path, smtp_server: SmtpServer) -> None:
+    """csm2's only escalation has no link: their digest fails, everyone else's goes out,
+    and theirs is tried again at the next tick."""
+    open_three(cli)
+    _team_template(cli, tmp_path, "digest.txt", "First link: {{ open[0].links[0] }}")
+    cli.config.write_text(cli.config.read_text() + '\n[digest]\nat = "09:30"\n')
+    smtp_server.messages.clear()
+
+    proc = cli.run("tick", "--at", (T0 + timedelta(hours=1)).isoformat())
+    assert "digest failed for csm2@example.com" in proc.stdout
+    got = [r for m in smtp_server.messages if "digest" in str(m.message()["Message-ID"])
+           for r in m.rcpt_tos]
+    assert "csm1@example.com" in got and "csm3@example.com" in got
+    assert "csm2@example.com" not in got and len(got) == len(set(got))
+
+    proc = cli.run("tick", "--at", (T0 + timedelta(hours=1, minutes=1)).isoformat())
+    assert "digest failed for csm2@example.com" in proc.stdout  # tried again, alone
+    again = [r for m in smtp_server.messages if "digest" in str(m.message()["Message-ID"])
+             for r in m.rcpt_tos]
+    assert again == got
+
+
+def test_a_review_reminder_failing_for_one_escalation_is_put_off(
+        cli: Cli, tmp_path: Path, smtp_server: SmtpServer) -> None:
+    open_three(cli)
+    _team_template(cli, tmp_path, "review_reminder.txt", "Recording: {{ esc.links[0] }}")
+    settings = config.load(cli.config, env={})
+    db = Database(settings.database.url)
+    with db.transaction() as session:
+        for n in (1, 2):
+            esc = session.get(Escalation, n)
+            assert esc is not None
+            request(session, settings, esc, T0, ["status: done"])
+    db.dispose()
+    smtp_server.messages.clear()
+
+    proc = cli.run("tick", "--at", (T0 + timedelta(days=3)).isoformat())
+    assert "failed and put off: ESC-2" in proc.stdout
+    reminders = [str(m.message()["Subject"]) for m in smtp_server.messages
+                 if ".review_reminder." in str(m.message()["Message-ID"])]
+    assert len(reminders) == 1 and "[ESC-1]" in reminders[0]
+    [fault] = [e for e in cli.json("show", "ESC-2")["events"] if e["kind"] == "fault"]
+    assert fault["detail"].startswith("review reminder failed: template review_reminder.txt")
+    assert "\n" not in fault["detail"]
