@@ -118,7 +118,7 @@ def _status_of(settings: Settings, table: str, s: OAuth2Settings, user: str
             source.access_token(rejected=before)  # use the refresh token once: does it work?
         else:
             source.access_token()
-        row["refresh_ok"] = True
+        row["refresh_ok"] = True if source.renewable else None  # a static token: nothing to renew
     except TokenError as e:
         row["refresh_ok"], row["error"] = False, str(e)
     cached = getattr(source, "cached", None)
@@ -140,7 +140,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
     for r in rows if not args.json else []:
-        works = {True: "refresh works", False: "REFRESH FAILS", None: "-"}[r["refresh_ok"]]
+        works = {True: "refresh works", False: "REFRESH FAILS", None: "not renewable"}[
+            r["refresh_ok"]]
         left = ""
         if r["expires_at"]:
             minutes = (datetime.fromisoformat(r["expires_at"].replace("Z", "+00:00"))
@@ -150,7 +151,7 @@ def cmd_status(args: argparse.Namespace) -> int:
               f"{left or 'no access token'}; {works}")
         if r["error"]:
             print(f"  {r['error']}")
-    return 0 if all(r["refresh_ok"] for r in rows) else 1
+    return 1 if any(r["refresh_ok"] is False for r in rows) else 0
 
 
 def add_commands(sub: Any) -> None:

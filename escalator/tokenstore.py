@@ -57,7 +57,7 @@ def _fernet(text: str, where: str) -> Fernet:
 
 
 @dataclass
-class Stored:
+class StoredRow:
     """One row as `escalator auth status` shows it."""
 
     data: dict[str, Any] | None
@@ -129,10 +129,10 @@ class DbTokenStore:
         if pending is not None:
             raise pending
 
-    def read(self, key: str) -> Stored:
+    def read(self, key: str) -> StoredRow:
         with self.db.transaction() as session:
             row = session.get(Credential, key)
             if row is None:
-                return Stored(None, None, "", None)
-            return Stored(self._decrypt(key, row.secret), row.updated_at, row.error,
+                return StoredRow(None, None, "", None)
+            return StoredRow(self._decrypt(key, row.secret), row.updated_at, row.error,
                           row.error_at)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -176,12 +176,3 @@ def _stored_token(data: dict[str, Any]) -> Token | None:
                      float(data["issued_at"]))
     except (KeyError, TypeError, ValueError):
         return None
-
-
-def describe(token: Token | None, now: float) -> Iterator[str]:
-    if token is None:
-        yield "no access token yet"
-    else:
-        left = token.expires_at - now
-        yield (f"access token expires in {left / 60:.0f} min" if left > 0
-               else "access token expired")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import ssl
 import tempfile
 import threading
 import time
@@ -483,7 +482,3 @@ def _handler(server: OAuthServer) -> type[BaseHTTPRequestHandler]:
             self._answer(*answer)
 
     return Handler
-
-
-def client_context(server: OAuthServer) -> ssl.SSLContext:
-    return server.cert.client_context()
