@@ -52,6 +52,7 @@ INTAKE_LAG = Histogram(
     "escalator_intake_lag_seconds", "From a message's Date header to its record",
     registry=None, buckets=(1, 5, 15, 30, 60, 120, 300, 900, 1800, 3600, 4 * 3600, 86400))
 
+_WITH_REASONS = ("ignored", "outsider", "rejected", "error")  # intake, reply: none
 _CLASS = re.compile(r"[a-z][a-z -]{0,38}[a-z]")
 _EMPTY_REPLY = "reply with no new text above the quote"
 
@@ -98,8 +99,14 @@ class DatabaseCollector(Collector):
         messages = CounterMetricFamily("escalator_messages", "Received messages by outcome",
                                        labels=["outcome", "reason"])
         counts: dict[tuple[str, str], int] = {}
+        # by outcome from the index alone; reasons read only where outcomes have them
+        for outcome, n in session.execute(select(Inbound.outcome, func.count())
+                                          .group_by(Inbound.outcome)):
+            if outcome not in _WITH_REASONS:
+                counts[(outcome, "")] = int(n)
         for outcome, reason, n in session.execute(
                 select(Inbound.outcome, Inbound.reason, func.count())
+                .where(Inbound.outcome.in_(_WITH_REASONS))
                 .group_by(Inbound.outcome, Inbound.reason)):
             key = (outcome, reason_class(outcome, reason or ""))
             counts[key] = counts.get(key, 0) + int(n)
@@ -124,7 +131,7 @@ class DatabaseCollector(Collector):
                                      labels=["kind", "status"])
         for kind, state, n in session.execute(
                 select(OutboxMessage.kind, OutboxMessage.status, func.count())
-                .group_by(OutboxMessage.kind, OutboxMessage.status)
+                .group_by(OutboxMessage.status, OutboxMessage.kind)  # the index's order
                 .order_by(OutboxMessage.kind, OutboxMessage.status)):
             emails.add_metric([kind, state], int(n))
         yield emails

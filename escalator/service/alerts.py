@@ -172,6 +172,7 @@ def _escalations(session: Session, since: datetime) -> Alert | None:
 def _last(session: Session, kind: str) -> datetime | None:
     prefix = f"alert-{kind}.%"
     return session.scalar(select(func.max(OutboxMessage.created_at)).where(
+        OutboxMessage.escalation_id.is_(None),  # the index of the few rows of no escalation
         OutboxMessage.kind == KIND, OutboxMessage.message_id.like(prefix)))
 
 
