@@ -68,6 +68,8 @@ def cmd_login(args: argparse.Namespace, say: Callable[[str], None] = print) -> i
             _device_code(source, user, say)
         elif s.oauth2_flow == "google-installed":
             _google_consent(source, s, say)
+        elif not source.renewable:
+            say("  a static token: nothing to sign in (it is used as it is until it expires)")
         else:
             source.access_token()
             say("  an access token came back: the setup works (nothing to store)")
