@@ -15,7 +15,7 @@ import re
 
 from parser import fields, quoting, subject, template
 from parser.body import Body
-from parser.limits import MAX_TEXT
+from parser.limits import MAX_LINES, MAX_TEXT
 from parser.result import Envelope, Intake, Problem, Rejection
 from parser.settings import ParseSettings
 from parser.template import RawField
@@ -56,6 +56,8 @@ _LONG_RUN = re.compile(r" {65,}")  # no text needs more; every pattern after thi
 
 def normalise(text: str) -> str:
     text = text[:MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    if text.count("\n") > MAX_LINES:
+        text = "\n".join(text.split("\n", MAX_LINES)[:MAX_LINES])
     text = _INVISIBLE.sub("", _SPACES.sub(" ", text))
     return _LONG_RUN.sub(" " * 64, text)
 

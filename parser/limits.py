@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from parser.result import Command, Problem, Reply
 
 MAX_TEXT = 300_000  # characters of body text read (about a hundred pages)
+MAX_LINES = 20_000  # and lines of it (every reader's work is per line)
 MAX_HTML = 500_000  # characters of HTML rendered to text (Outlook's markup is bulky)
 MAX_SUBJECT = 2_000  # characters of a subject: inbound.subject keeps as many
 MAX_ID = 2**31 - 1  # the escalation id column (a PostgreSQL integer): no larger ESC-N

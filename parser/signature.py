@@ -116,11 +116,10 @@ def start(lines: list[str], sender: str = "") -> int | None:
                 and not line.startswith("- ")):
             found = i
             break
-        tail = content[n + 1 :]
         if (
-            _SIGN_OFF.match(line[:_LINE])
-            and len(tail) <= 4
-            and all(len(lines[k].strip()) <= _SHORT for k in tail)
+            len(content) - n <= 5  # no list copied per line: that made long texts quadratic
+            and _SIGN_OFF.match(line[:_LINE])
+            and all(len(lines[k].strip()) <= _SHORT for k in content[n + 1 :])
         ):
             found = i
             break

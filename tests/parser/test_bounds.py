@@ -97,6 +97,14 @@ def test_severity_of_thousands_of_digits_is_a_problem_not_a_crash() -> None:
     assert len(r.notes[0].message) < 200
 
 
+def test_text_beyond_twenty_thousand_lines_is_not_read() -> None:
+    body = b"Issue: SSO fails\r\n" + b"x\r\n" * 20000 + b"Risk Level: High\r\n"
+    r = parse(_raw(body=body), SETTINGS)
+    assert isinstance(r, Intake) and r.risk_level is None
+    r = parse(_raw(b"Re: [ESC-5] Acme", b"ack\r\n" + body), SETTINGS)
+    assert isinstance(r, Reply) and r.commands[0].name == "ack"
+
+
 def test_text_beyond_a_hundred_pages_is_not_read() -> None:
     body = b"Issue: SSO fails\r\n" + (b"x" * 99 + b"\r\n") * 3100 + b"Risk Level: High\r\n"
     r = parse(_raw(body=body), SETTINGS)
