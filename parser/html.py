@@ -164,7 +164,9 @@ def _tidy(text: str) -> str:
 # fonts and <o:p>. For reading the template these inline tags and attributes other than
 # href carry nothing, so they are dropped before parsing (not when cutting quotes: the
 # quote markers live in ids, classes and styles).
-_HEAD = re.compile(r"<head\b.*?</head\s*>|<style\b.*?</style\s*>|<!--.*?-->", re.I | re.S)
+# <head>, <style> and comments go before parsing; found by str.find, not a lazy regex,
+# which is quadratic on many "<head" with no "</head>" (20,000 of them: minutes)
+_BLOCKS = (("<head", "</head"), ("<style", "</style"), ("<!--", "-->"))
 _INLINE = re.compile(r"</?(?:span|font|o:p|st1:[a-z]+)\b[^>]*>", re.I)
 _TAG = re.compile(r"<([a-zA-Z][\w:-]*)(\s[^<>]*)?>")
 _HREF = re.compile(r"""\bhref\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.I)
@@ -175,12 +177,91 @@ def _bare_tag(match: re.Match[str]) -> str:
     return f"<{match.group(1)} href={href.group(1)}>" if href else f"<{match.group(1)}>"
 
 
+def _opener_at(low: str, opener: str, start: int) -> int:
+    """The next `opener` at or after start ("<head" not "<header"), or -1."""
+    i = low.find(opener, start)
+    while i >= 0 and opener != "<!--" and low[i + len(opener) : i + len(opener) + 1].isalnum():
+        i = low.find(opener, i + 1)
+    return i
+
+
+def _closer_end(low: str, closer: str, start: int) -> int:
+    """The end of the next `closer` (spaces and ">" after a tag's name) at or after start."""
+    i = low.find(closer, start)
+    while i >= 0:
+        end = i + len(closer)
+        if closer == "-->":
+            return end
+        j = low.find(">", end)
+        if j >= 0 and not low[end:j].strip():
+            return j + 1
+        i = low.find(closer, i + 1)
+    return -1
+
+
+def _without_blocks(html: str) -> str:
+    """The HTML without its <head>, <style> elements and comments, in one pass."""
+    low = html.lower()
+    out: list[str] = []
+    pos = 0
+    live = {opener: closer for opener, closer in _BLOCKS}
+    starts = {opener: _opener_at(low, opener, 0) for opener in live}
+    while live:
+        for opener in list(live):
+            if starts[opener] < pos:
+                starts[opener] = _opener_at(low, opener, pos)
+            if starts[opener] < 0:
+                del live[opener]
+        if not live:
+            break
+        opener = min(live, key=lambda o: starts[o])
+        begin = starts[opener]
+        end = _closer_end(low, live[opener], begin + len(opener))
+        if end < 0:  # never closed: no later one of its kind is either
+            del live[opener]
+            continue
+        out.append(html[pos:begin])
+        pos = end
+    out.append(html[pos:])
+    return "".join(out)
+
+
 def _lean(html: str) -> str:
-    return _TAG.sub(_bare_tag, _INLINE.sub("", _HEAD.sub("", html)))
+    return _TAG.sub(_bare_tag, _INLINE.sub("", _without_blocks(html)))
+
+
+_UNCLOSED = 200  # more tags than this left open before the next "<": a hostile body
+
+
+def _defused(html: str) -> str:
+    """What the standard library's HTMLParser (under BeautifulSoup too) reads in linear
+    time: it rescans an unclosed comment, and a run of tags that never close ("<head <head
+    …"), once per "<" (20,000 of them: minutes). An unclosed comment hides the rest of the
+    page in a browser, so it goes; unclosed tags in such numbers become text."""
+    at = html.find("<!--")
+    while at >= 0:
+        end = html.find("-->", at + 4)
+        if end < 0:
+            html = html[:at]
+            break
+        at = html.find("<!--", end + 3)
+    starts = [m.start() for m in re.finditer("<", html)]
+    ends = [*starts[1:], len(html)] if starts else []
+    unclosed = [a for a, b in zip(starts, ends, strict=True) if html.find(">", a, b) < 0]
+    if len(unclosed) <= _UNCLOSED:
+        return html
+    out: list[str] = []
+    pos = 0
+    for a in unclosed:
+        out.extend((html[pos:a], "&lt;"))
+        pos = a + 1
+    out.append(html[pos:])
+    return "".join(out)
 
 
 def to_text(html: str, cut_quote: bool = False) -> str:
     """The HTML as plain lines; with cut_quote, only what sits above the quoted history."""
+    html = _defused(html)
     if not cut_quote:  # no element to find: one streaming pass, no soup
         try:
             return _tidy(html_stream.render(_lean(html), _tidy))

@@ -66,3 +66,18 @@ def test_hidden_markup_at_scale_is_read_in_one_pass() -> None:
     style = "<style>" + "{" * 50_000 + ".a" * 50_000 + "</style>"
     r = _reply(nested + many + style)
     assert [(c.name, c.value) for c in r.commands] == EXPECTED
+
+
+@pytest.mark.parametrize("hostile", [
+    "<head " * 20_000, "<!-- " * 20_000, "<style>" * 20_000, "<a " * 20_000,
+    "<a href " + "href " * 10_000 + ">",
+])
+def test_hostile_markup_is_read_in_one_pass(hostile: str) -> None:
+    r = _reply(hostile)
+    assert ("ack", "") in [(c.name, c.value) for c in r.commands]
+    assert not any(c.name == "status" for c in r.commands)
+
+
+def test_an_unclosed_comment_hides_the_rest_as_a_browser_does() -> None:
+    r = _reply("<!-- x --><div>Severity: 2</div><!-- <div>Status: done</div>")
+    assert [(c.name, c.value) for c in r.commands] == [("ack", ""), ("severity", "2")]
