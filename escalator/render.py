@@ -24,6 +24,7 @@ from jinja2 import (
     UndefinedError,
     select_autoescape,
 )
+from markupsafe import Markup, escape
 
 from escalator.errors import ConfigError
 
@@ -59,6 +60,9 @@ def environment(directory: str = str(TEMPLATES)) -> Environment:
     env.filters["when"] = when
     env.filters["ago"] = ago
     env.filters["percent"] = lambda f: f"{round(float(f) * 100)}%"
+    env.filters["lines"] = lines
+    env.filters["changed"] = changed
+    env.globals["example_owner"] = example_owner
     return env
 
 
@@ -67,6 +71,32 @@ def when(value: Any) -> str:
     if value is None:
         return "—"
     return str(value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def lines(value: Any) -> Markup:
+    """Text for HTML with its line breaks kept (a multi-line note): escaped, then <br>."""
+    return Markup("<br>\n").join(escape(line) for line in str(value).splitlines())
+
+
+CHANGED_ITEMS = 3  # what a recap's subject names; the body lists every change
+CHANGED_CHARS = 60
+
+
+def changed(changes: Any) -> str:
+    """What changed, for a subject: the first line of the first few changes, each cut."""
+    items = [str(c).strip().split("\n")[0] for c in changes]
+    shown = [c if len(c) <= CHANGED_CHARS else c[:CHANGED_CHARS - 1].rstrip() + "…"
+             for c in items[:CHANGED_ITEMS]]
+    more = len(items) - len(shown)
+    return "; ".join(shown) + (f" (+{more} more)" if more else "")
+
+
+def example_owner(esc: Any, mailbox: str) -> str:
+    """The footer's Owner: example: a real internal address (the CSM's), else the
+    mailbox's domain."""
+    if esc:
+        return str(esc["csm"])
+    return "name@" + str(mailbox).rsplit("@", 1)[-1]
 
 
 def ago(value: Any, now: datetime) -> str:

@@ -114,8 +114,10 @@ def climb(session: Session, settings: Settings, esc: Escalation, now: datetime) 
             esc.resolution_breaches = b.number
         people = rung_addresses(settings, esc, b.rung)
         add_stakeholders(esc, settings, people)
-        ctx = {"breach": b, "previous_rung": previous_rung,
-               "next_at": next_escalation_at(policy, sla_state(esc))}
+        # the notice's "Next escalation" is the next climb, not this breach (reschedule
+        # below sets it again, with the warnings)
+        esc.next_escalation_at = next_escalation_at(policy, sla_state(esc))
+        ctx = {"breach": b, "previous_rung": previous_rung, "next_at": esc.next_escalation_at}
         row = enqueue(session, settings, kind="breach", now=now, to=people, cc=contacts,
                       esc=esc, context=ctx)
         who = ", ".join(row.to_addrs) if row is not None else "no address configured"
