@@ -32,7 +32,8 @@ QUOTE_MARK = "\u2063QUOTE\u2063"  # invisible separator: cannot occur in typed t
 _SPACES = re.compile(r"[ \t\r\n\f\u00a0]+")
 _BORDER_TOP = re.compile(r"border-top\s*:\s*solid", re.I)
 _HEADER_START = re.compile(
-    r"^\s*(from|von|de|van|fra|från|od|差出人|发件人|date|sent|to|subject|datum|gesendet)\s*:", re.I
+    r"^\s*+(from|von|de|da|van|fra|från|od|差出人|发件人|date|sent|to|subject|datum|gesendet|"
+    r"envoyé|inviato|enviado|verzonden|sendt|skickat|wysłano)\s*+:", re.I
 )
 
 warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)

@@ -148,3 +148,15 @@ def test_outlook_ios_html_signature_is_not_a_note() -> None:
             '<b>Sent:</b> Monday, December 1, 2026 10:02:11 AM<br>Status: done</div>'
             '</body></html>')
     assert _commands(_reply("", html=html)) == [("ack", "")]
+
+
+@pytest.mark.parametrize(("label", "sent"),
+                         [("Da", "Inviato"), ("De", "Envoyé"), ("Von", "Gesendet")])
+def test_outlook_desktop_html_only_header_in_its_language(label: str, sent: str) -> None:
+    html = ('<html><body lang="IT"><div class="WordSection1"><p class="MsoNormal">Status: '
+            'waiting<o:p></o:p></p><p class="MsoNormal"><o:p>&nbsp;</o:p></p><div><div style='
+            '"border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm"><p class='
+            f'"MsoNormal"><b>{label}:</b> Escalator &lt;escalations@example.com&gt;<br><b>{sent}:'
+            '</b> lunedì 1 dicembre 2026 10:02<br></p></div></div><p class="MsoNormal">Status: '
+            'done<br>Severity: 4<br>Owner: name@example.com</p></div></body></html>')
+    assert _commands(_reply("", html=html)) == [("status", "waiting")]
