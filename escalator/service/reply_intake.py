@@ -8,6 +8,7 @@ however the client quoted it, is never read as commands. A line may name its esc
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from models.escalation import MAX_ID
 from parser.reply import sent_texts, without_our_text
 from parser.result import Command, Problem, Reply
 
+_TAGS = re.compile(r"\[ESC-(\d{1,12})\]", re.I)
 RECENT = 3  # our latest emails on the escalation, tried when the headers name none of ours
 DIGEST_HOW = ("this reply answers the daily digest, which lists several escalations: start "
               "each line with the one it is for, e.g. 'ESC-12: ack' or 'ESC-12 Status: working'")
@@ -41,7 +43,9 @@ def _answered(session: Session, reply: Reply) -> tuple[list[OutboxMessage], bool
     answered = next((by_id[i.strip("<>")] for i in (*env.in_reply_to,
                                                     *reversed(env.references))
                      if i.strip("<>") in by_id), None)
-    return rows, answered is not None and answered.kind == "digest"
+    if answered is None:  # the client dropped the headers: a subject naming several is a digest's
+        return rows, len(set(_TAGS.findall(env.subject))) >= 2
+    return rows, answered.kind == "digest"
 
 
 def our_text_cut(session: Session, reply: Reply) -> tuple[Reply, bool]:

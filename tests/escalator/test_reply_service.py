@@ -153,3 +153,11 @@ def test_a_typod_command_changes_nothing_and_is_answered(db: Database) -> None:
     [answer] = _rows(db, "confirmation")
     assert "did you mean Status:?" in answer.text_body
     assert "note" not in _kinds(db)
+
+
+def test_a_digest_reply_without_its_headers_is_known_by_its_subject(db: Database) -> None:
+    digest = _digest(db)
+    handle_message(db, SETTINGS, _email("Status: done", "Re: " + digest.subject, n=22), T0 + H)
+    assert _esc(db, 1).status == "open" and _esc(db, 2).status == "open"
+    [answer] = _rows(db, "confirmation")
+    assert "ESC-12 Status: working" in answer.text_body
