@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from jinja2 import TemplateError
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
@@ -32,6 +33,7 @@ FIRST_DELAY = timedelta(minutes=1)
 MAX_DELAY = timedelta(hours=1)
 _COUNT = "faults:"  # esc.extra key, with the job's name: faults in a row, for the backoff
 _TEMPLATE_SUFFIXES = (".txt", ".html", ".j2", ".jinja")
+T = TypeVar("T")
 
 
 def is_own_fault(e: BaseException) -> bool:
@@ -88,15 +90,40 @@ def clear(esc: Escalation, job: str) -> None:
 
 
 @contextmanager
-def isolated(session: Session, esc: Escalation) -> Iterator[None]:
-    """Apply changes to `esc` in a savepoint: on an error they are rolled back (the ORM
-    expires `esc`, so it reads as committed) and events.added forgets them too."""
-    before = len(events.added(session, esc))
+def isolated(session: Session, *escalations: Escalation) -> Iterator[None]:
+    """Apply changes to `escalations` in a savepoint: on an error they are rolled back (the
+    ORM expires them, so they read as committed) and events.added forgets them too."""
+    before = {esc.id: len(events.added(session, esc)) for esc in escalations}
     try:
         with session.begin_nested():
             yield
     except BaseException:
-        added = transaction_dict(session, events.ADDED).get(esc.id)
-        if added is not None:
-            del added[before:]
+        kept = transaction_dict(session, events.ADDED)
+        for esc_id, count in before.items():
+            if esc_id in kept:
+                del kept[esc_id][count:]
         raise
+
+
+def apply_each(session: Session, items: Sequence[T], escalation: Callable[[T], Escalation],
+               apply: Callable[[T], int], on_fault: Callable[[T, Exception], None]) -> int:
+    """`apply` to each item, as if each were in a savepoint of its own; the sum of what
+    they return. The whole batch goes first in one savepoint (one flush: the fast path);
+    only when something in it fails is it rolled back and applied item by item, each in
+    its own, `on_fault` called for those that fail (after their rollback)."""
+    try:
+        with isolated(session, *(escalation(item) for item in items)):
+            return sum(apply(item) for item in items)
+    except Exception as e:
+        if not is_own_fault(e):
+            raise
+    total = 0
+    for item in items:
+        try:
+            with isolated(session, escalation(item)):
+                total += apply(item)
+        except Exception as e:
+            if not is_own_fault(e):
+                raise
+            on_fault(item, e)
+    return total

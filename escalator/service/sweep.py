@@ -5,8 +5,9 @@ and rung), the audit events, the outbox rows and the moved deadlines commit toge
 PostgreSQL due rows are taken FOR UPDATE SKIP LOCKED so several instances share the work;
 the unique notice key is the last word if two ever decide the same rung.
 
-Each escalation is applied in its own savepoint (service.faults): one that raises (a team
-template that fails for it alone, say) is rolled back, its due columns are put off with
+Each escalation is applied as if in its own savepoint (service.faults.apply_each: the batch
+in one savepoint first, one by one only when it fails): one that raises (a team template
+that fails for it alone, say) is rolled back, its due columns are put off with
 backoff, an event of kind "fault" (actor "escalator", one readable line) commits with the
 rest of the batch, and its id is appended to the caller's `failed` list. The others climb.
 """
@@ -51,8 +52,7 @@ def sweep(db: Database, settings: Settings, now: datetime, batch: int = BATCH,
             with db.transaction() as session:
                 rows = _claim(session, now, batch)
                 prefetch_events(session, rows)  # one query for the batch's emails
-                decided = sum(_climb_isolated(session, settings, esc, now, faulted)
-                              for esc in rows)
+                decided = _climb_each(session, settings, rows, now, faulted)
         except IntegrityError:
             # another instance decided the same notice first: start over on fresh rows
             conflicts += 1
@@ -66,25 +66,23 @@ def sweep(db: Database, settings: Settings, now: datetime, batch: int = BATCH,
             return total
 
 
-def _climb_isolated(session: Session, settings: Settings, esc: Escalation, now: datetime,
-                    faulted: list[int]) -> int:
-    try:
-        with faults.isolated(session, esc):
-            decided = climb(session, settings, esc, now)
-            faults.clear(esc, "SLA sweep")
-            return decided
-    except Exception as e:
-        if not faults.is_own_fault(e):
-            raise
-        error = e
-    retry_at = faults.record(session, esc, now, "SLA sweep", error)
-    # put off only what was due, so the row is not claimed first again at once
-    if esc.next_escalation_at is not None and esc.next_escalation_at <= now:
-        esc.next_escalation_at = retry_at
-    if esc.next_warning_at is not None and esc.next_warning_at <= now:
-        esc.next_warning_at = retry_at
-    faulted.append(esc.id)
-    return 0
+def _climb_each(session: Session, settings: Settings, rows: list[Escalation], now: datetime,
+                faulted: list[int]) -> int:
+    def climbed(esc: Escalation) -> int:
+        decided = climb(session, settings, esc, now)
+        faults.clear(esc, "SLA sweep")
+        return decided
+
+    def put_off(esc: Escalation, error: Exception) -> None:
+        retry_at = faults.record(session, esc, now, "SLA sweep", error)
+        # put off only what was due, so the row is not claimed first again at once
+        if esc.next_escalation_at is not None and esc.next_escalation_at <= now:
+            esc.next_escalation_at = retry_at
+        if esc.next_warning_at is not None and esc.next_warning_at <= now:
+            esc.next_warning_at = retry_at
+        faulted.append(esc.id)
+
+    return faults.apply_each(session, rows, lambda esc: esc, climbed, put_off)
 
 
 def _claim(session: Session, now: datetime, batch: int) -> list[Escalation]:
