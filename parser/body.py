@@ -50,14 +50,16 @@ def _payload(part: Message) -> bytes:
 
 def _filename(part: Message) -> str | None:
     try:
-        raw = [(k, v) for k, v in part.raw_items()
+        raw = [(k, str(v)) for k, v in part.raw_items()
                if k.lower() in ("content-disposition", "content-type")]
-        if all(str(v).isascii() for _, v in raw):
+        if not any("name" in v.lower() for _, v in raw):
+            return None  # no filename= nor name= (most body parts): nothing to parse
+        if all(v.isascii() for _, v in raw):
             name = part.get_filename()
         else:  # raw UTF-8 (or legacy 8-bit) in the name: read the text, not replacement marks
             probe = Message()
             for key, value in raw:
-                probe[key] = raw_text(str(value))
+                probe[key] = raw_text(value)
             name = probe.get_filename()
     except Exception:
         return None

@@ -12,11 +12,20 @@ address too long for its column is dropped, never cut: a cut one could name some
 from __future__ import annotations
 
 import dataclasses
-import functools
 import hashlib
+from datetime import datetime
 from typing import Any, TypeVar
 
-from parser.result import Command, Problem, Reply
+from parser.result import (
+    Attachment,
+    Command,
+    Envelope,
+    Ignored,
+    Intake,
+    Problem,
+    Rejection,
+    Reply,
+)
 
 MAX_TEXT = 300_000  # characters of body text read (about a hundred pages)
 MAX_LINES = 20_000  # and lines of it (every reader's work is per line)
@@ -45,8 +54,14 @@ _MESSAGE_IDS = frozenset({("Envelope", "message_id"), ("Envelope", "in_reply_to"
                           ("Envelope", "references")})
 # a reply command's value -> the column it lands in (an owner is an address)
 _COMMAND_VALUES = {"type": 100, "category": 100, "account": 300}
+_LIMITED = frozenset(_COLUMNS) | _ADDRESSES | _MESSAGE_IDS | {("Command", "value")}
 
 T = TypeVar("T")
+# the parser's result types and their fields, read once
+_NAMES: dict[type, tuple[str, ...]] = {
+    kind: tuple(f.name for f in dataclasses.fields(kind))
+    for kind in (Intake, Reply, Rejection, Ignored, Envelope, Attachment, Command, Problem)
+}
 
 
 def escalation_number(digits: str) -> int | None:
@@ -92,23 +107,34 @@ def address(value: str) -> str:
 
 
 def _clip(value: Any, key: tuple[str, str] = ("", "")) -> Any:
-    if type(value) is str:
+    kind = type(value)
+    if kind is str:
         return _clip_text(value, key)
-    if type(value) is tuple:
+    if kind is tuple:
+        if not value:
+            return value
         items = tuple(_clip(item, key) for item in value)
         if key in _ADDRESSES:
             items = tuple(item for item in items if item)
         elif any(_void(item) for item in items):
             items = tuple(item for item in items if not _void(item))
         return value if items == value else items
-    if value is None or not dataclasses.is_dataclass(value) or isinstance(value, type):
+    if kind not in _NAMES:
         return value
-    kind = type(value).__name__
+    name_of_kind = kind.__name__
     changes: dict[str, Any] = {}
-    for name in _field_names(type(value)):
+    for name in _NAMES[kind]:
         current = getattr(value, name)
-        cleaned = _clip(current, (kind, name))
-        if kind == "Command" and name == "value":
+        if type(current) is str:  # most values: no call for them
+            if current.isascii() and "\x00" not in current and (
+                    (name_of_kind, name) not in _LIMITED):
+                continue
+            cleaned = _clip_text(current, (name_of_kind, name))
+        elif current is None or type(current) in (int, bool, datetime):
+            continue
+        else:
+            cleaned = _clip(current, (name_of_kind, name))
+        if name_of_kind == "Command" and name == "value":
             command = getattr(value, "name", "")
             if command == "owner":
                 cleaned = address(cleaned)
@@ -132,11 +158,6 @@ def _clip_text(value: str, key: tuple[str, str]) -> str:
         return value if plain and len(value) <= ADDRESS else address(value)
     limit = _COLUMNS.get(key)
     return value if plain and (limit is None or len(value) <= limit) else text(value, limit)
-
-
-@functools.cache
-def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(kind))
 
 
 def _void(item: object) -> bool:

@@ -28,6 +28,7 @@ _WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 # one "Name <local@domain>" with nothing to unquote: read without the general parser
 _SIMPLE = re.compile(r"([^<>@]*)<([^<>@\s]+@[^<>@\s]+)>\s*")
 _SPECIAL = re.compile(r'["()\\;:]')
+_BRACKETED = re.compile(r"<([^<>@\s]+@[^<>@\s]+)>")
 
 
 def raw_text(value: str) -> str:
@@ -117,20 +118,33 @@ def message_ids(value: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def split_addresses(raw: list[str]) -> list[tuple[str, str]]:
+def split_addresses(raw: list[str], names: bool = True) -> list[tuple[str, str]]:
     """(display name, lower-case address) of every address in raw header values, the
-    display names decoded only after the split."""
+    display names decoded only after the split (or left out: `names` False)."""
     pairs: list[tuple[str, str]] = []
     for value in raw:
         text = raw_text(value)
+        if not names and not _SPECIAL.search(text):
+            bracketed = _BRACKETED.findall(text)  # To and Cc: only the addresses count
+            if bracketed and len(bracketed) == text.count("@") == text.count("<"):
+                pairs.extend(("", a.lower()) for a in bracketed)
+                continue
         found = _simple(text)
         if found is None:
             found = getaddresses([text])
         for name, address in found:
-            address = _CONTROL.sub("", address).strip().lower()
+            address = address.strip().lower()
+            if not address.isprintable():
+                address = _CONTROL.sub("", address)
             if "@" in address:
-                pairs.append((_one_line(decode_words(name)), address))
+                pairs.append((_name(name) if names else "", address))
     return pairs
+
+
+def _name(text: str) -> str:
+    if "=?" not in text and text.isprintable():
+        return text.strip()
+    return _one_line(decode_words(text))
 
 
 def _simple(text: str) -> list[tuple[str, str]] | None:
@@ -187,7 +201,7 @@ class Mail:
         return pairs[0] if pairs else ("", "")
 
     def addresses(self, name: str) -> tuple[str, ...]:
-        return tuple(address for _, address in split_addresses(self.raw_headers(name)))
+        return tuple(a for _, a in split_addresses(self.raw_headers(name), names=False))
 
     @property
     def content_type(self) -> str:
