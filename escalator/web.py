@@ -160,8 +160,8 @@ class Handler(BaseHTTPRequestHandler):
                 code, body = self._route(session, url.path, query)
         except Exception:
             log.exception("dashboard page %s failed", url.path)
-            code, body = HTTPStatus.INTERNAL_SERVER_ERROR, _error("This page failed; "
-                                                                  "see the service log.")
+            code, body = HTTPStatus.INTERNAL_SERVER_ERROR, _error(  # a red check says why
+                "This page failed; see the service log.", self.banner)
         self._send(code, body)
 
     def _readyz(self, checks: list[Check]) -> None:

@@ -147,6 +147,17 @@ def test_readyz_red_when_the_database_is_away() -> None:
             [check] = readiness(session, Settings(), T0, {}, None)
         assert check.name == "database" and not check.ok
         assert check.detail.startswith("unreachable: ") and "Traceback" not in check.detail
+        server = serve((db, Settings()), T0)
+        try:
+            code, body, _ = get(server.url + "/readyz")
+            assert code == 503 and json.loads(body)["checks"]["database"]["ok"] is False
+            code, html, _ = get(server.url + "/")  # the page fails; its banner says why
+            assert code == 500 and "database: unreachable: " in html
+            assert get(server.url + "/healthz")[:2] == (200, "ok\n")
+            metrics = get(server.url + "/metrics")[1]
+            assert "escalator_database_up 0.0" in metrics
+        finally:
+            stop(server)
     finally:
         db.dispose()
 
