@@ -35,6 +35,29 @@ def short_time(value: Any) -> str:
     return str(value).replace("T", " ")[:16] + " UTC"
 
 
+SEVERITIES = {1: "Critical", 2: "High", 3: "Medium", 4: "Low"}
+
+
+def severity_label(value: Any) -> str:
+    """1 Critical, 2 High, 3 Medium, 4 Low."""
+    try:
+        return f"{int(value)} {SEVERITIES[int(value)]}"
+    except (KeyError, TypeError, ValueError):
+        return str(value)
+
+
+def span(seconds: Any) -> str:
+    """How long, as a person says it: 45 min, 5 h 20 min, 3 d 4 h."""
+    total = max(int(seconds), 0)
+    days, rest = divmod(total, 86400)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{max(minutes, 1)} min"
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -42,7 +65,8 @@ def environment() -> Environment:
         autoescape=select_autoescape(enabled_extensions=("html",), default=True),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     )
-    env.filters.update(money=money, percent=percent, time=short_time)
+    env.filters.update(money=money, percent=percent, time=short_time, span=span,
+                       severity=severity_label)
     env.globals.update(hbars=charts.hbars, columns=charts.columns, money=money,
                        exposure_bars=exposure_bars)
     return env
@@ -52,9 +76,11 @@ def render_page(name: str, **context: Any) -> str:
     return environment().get_template(name).render(**context)
 
 
-def report_html(report: dict[str, Any], top: int = 50) -> str:
-    """One page, inline CSS and SVG: opens the same in a browser and as an attachment."""
-    return render_page("report.html", r=report, top_accounts=report["accounts"][:top])
+def report_html(report: dict[str, Any], top: int = 50, nav: bool = False) -> str:
+    """One page, inline CSS and SVG: opens the same in a browser and as an attachment;
+    `nav`: with the dashboard's navigation (when the dashboard serves it)."""
+    return render_page("report.html", r=report, top_accounts=report["accounts"][:top],
+                       nav=nav)
 
 
 def exposure_bars(groups: dict[str, dict[str, Any]], most: int = 12) -> list[tuple[str, float]]:

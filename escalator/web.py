@@ -204,13 +204,13 @@ class Handler(BaseHTTPRequestHandler):
                                     **dashboard.overview(session, now))
         if path == "/escalations":
             f = _filters(q)
-            rows, total = dashboard.escalation_list(session, f)
+            rows, total = dashboard.escalation_list(session, f, now)
             return 200, self._page("web/escalations.html", nav="escalations", rows=rows,
                                     total=total, f=f, page_size=dashboard.PAGE, now=now,
                                     statuses=STATUSES, link=_link(path, q))
         m = re.fullmatch(r"/escalations/(?:ESC-)?(\d+)", path, re.I)
         if m:
-            found = dashboard.timeline(session, int(m.group(1)))
+            found = dashboard.timeline(session, int(m.group(1)), now)
             if found is None:
                 return 404, _error(f"ESC-{m.group(1)}: no such escalation", self.banner)
             return 200, self._page("web/escalation.html", nav="escalations", now=now, **found)
@@ -222,7 +222,7 @@ class Handler(BaseHTTPRequestHandler):
                                     q=q.get("q", ""), page_size=dashboard.PAGE,
                                     link=_link(path, q))
         if path == "/report":
-            return 200, report_html(reports.build_report(session, now))
+            return 200, report_html(reports.build_report(session, now), nav=True)
         return 404, _error(f"{path}: no such page", self.banner)
 
     def _send(self, status: int, body: str, headers: dict[str, str] | None = None,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from escalator.service.reports import rollups
@@ -18,6 +18,9 @@ from models.escalation import OPEN_STATUSES
 
 PAGE = 50
 SOON = timedelta(hours=24)
+OVERDUE_SHOWN = 50
+# the clocks run while open or working; "waiting" (on the customer) stops them
+RUNNING = ("open", "working")
 
 
 @dataclass(frozen=True)
@@ -41,16 +44,63 @@ def overview(session: Session, now: datetime) -> dict[str, Any]:
                Escalation.next_escalation_at <= now + SOON)
         .order_by(Escalation.next_escalation_at).limit(20))
     exposure = rollups(session, ("type",))
+    late, late_total = overdue(session, now)
     return {
         "matrix": matrix, "rungs": RUNGS,
-        "breaching_soon": [escalation_view(e, json=False) for e in soon],
+        "overdue": late, "overdue_total": late_total,
+        "breaching_soon": [mark(escalation_view(e, json=False), now) for e in soon],
         "totals": exposure["totals"],
         "by_type": exposure["type"],
     }
 
 
-def escalation_list(session: Session, f: Filters) -> tuple[list[dict[str, Any]], int]:
-    """One page of escalations, newest first, and how many match in all."""
+def _late_clause(now: datetime) -> Any:
+    """A target passed: unacknowledged past the response target, or unresolved past the
+    resolution target. Beside status (indexed: ix_escalation_status), these columns are
+    read from the few open rows only."""
+    return and_(Escalation.status.in_(RUNNING),
+                or_(and_(Escalation.acknowledged_at.is_(None),
+                         Escalation.response_due_at <= now),
+                    Escalation.resolution_due_at <= now))
+
+
+def overdue(session: Session, now: datetime, limit: int = OVERDUE_SHOWN
+            ) -> tuple[list[dict[str, Any]], int]:
+    """The escalations past a target at `now`, longest late first, at every rung (the
+    top rung too, where nothing climbs any more), and how many there are in all."""
+    late = _late_clause(now)
+    total = session.scalar(select(func.count()).select_from(Escalation).where(late)) or 0
+    # the target missed first: response while unacknowledged (it comes before resolution)
+    missed = case((Escalation.acknowledged_at.is_(None), Escalation.response_due_at),
+                  else_=Escalation.resolution_due_at)
+    rows = list(session.scalars(select(Escalation).where(late)
+                                .order_by(missed, Escalation.id).limit(limit)))
+    views = [mark(escalation_view(e, json=False), now) for e in rows]
+    return views, int(total)
+
+
+def mark(view: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Add what the pages show of a view's lateness: late (the target passed first, or
+    None), late_by (seconds), top (at the top rung: nothing climbs any more)."""
+    missed: list[tuple[datetime, str]] = []
+    if view["status"] in RUNNING:
+        if view["acknowledged_at"] is None and view["response_due_at"] <= now:
+            missed.append((view["response_due_at"], "response"))
+        if view["resolution_due_at"] <= now:
+            missed.append((view["resolution_due_at"], "resolution"))
+    missed.sort()
+    due = missed[0][0] if missed else None
+    view["late"] = missed[0][1] if missed else None
+    view["missed"] = [target for _, target in missed]
+    view["late_by"] = int((now - due).total_seconds()) if due is not None else 0
+    view["top"] = view["rung"] == RUNGS[-1]
+    return view
+
+
+def escalation_list(session: Session, f: Filters, now: datetime | None = None
+                    ) -> tuple[list[dict[str, Any]], int]:
+    """One page of escalations, newest first, and how many match in all; marked late
+    (see mark) when `now` is given."""
     query = select(Escalation)
     if f.status == "open":
         query = query.where(Escalation.status.in_(OPEN_STATUSES))
@@ -66,18 +116,24 @@ def escalation_list(session: Session, f: Filters) -> tuple[list[dict[str, Any]],
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = session.scalars(query.order_by(Escalation.id.desc())
                            .offset((max(f.page, 1) - 1) * PAGE).limit(PAGE))
-    return [escalation_view(e, json=False) for e in page], int(total)
+    views = [escalation_view(e, json=False) for e in page]
+    return [mark(v, now) for v in views] if now is not None else views, int(total)
 
 
-def timeline(session: Session, number: int) -> dict[str, Any] | None:
+def timeline(session: Session, number: int, now: datetime | None = None
+             ) -> dict[str, Any] | None:
+    """One escalation: its view (marked late when `now` is given), every field the CSM
+    gave, its events and its review."""
     esc = session.get(Escalation, number)
     if esc is None:
         return None
+    view = escalation_view(esc, json=False)
     events = session.scalars(select(Event).where(Event.escalation_id == esc.id)
                              .order_by(Event.at, Event.id))
     review = session.get(Review, esc.id)
-    return {"esc": escalation_view(esc, json=False), "events": [event_view(e) for e in events],
-            "review": review}
+    return {"esc": mark(view, now) if now is not None else view,
+            "details": {"description": esc.description, "business_impact": esc.business_impact},
+            "events": [event_view(e) for e in events], "review": review}
 
 
 def _like(text: str) -> str:
