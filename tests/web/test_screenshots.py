@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from escalator.pages import report_html
 from escalator.service.reports import build_report
@@ -22,6 +23,7 @@ from escalator.settings import WebSettings
 from escalator.web import Dashboard, start_dashboard
 from tests.reports.sample import T0, populate
 from tests.support.database import sqlite_url
+from tests.web.overdue_world import EXPECTED, overdue_world
 
 SHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -73,3 +75,51 @@ def test_report_page_in_chromium(tmp_path: Path) -> None:
     page.write_text(html, encoding="utf-8")
     SHOTS.mkdir(exist_ok=True)
     screenshot(page.as_uri(), SHOTS / "report.png", size="1280,2200")
+
+
+def dom(url: str, size: str) -> str:
+    """The page's DOM after its scripts ran, as Chromium serialises it (--dump-dom)."""
+    with tempfile.TemporaryDirectory() as profile:
+        done = subprocess.run([CHROMIUM, *FLAGS, f"--user-data-dir={profile}",
+                               f"--window-size={size}", "--dump-dom", url],
+                              capture_output=True, timeout=90, check=True, text=True)
+    return done.stdout
+
+
+@pytest.fixture
+def late_site(tmp_path: Path) -> Iterator[Dashboard]:
+    db, settings, now = overdue_world(sqlite_url(tmp_path))
+    server = start_dashboard(db, replace(settings, web=WebSettings(port=0)), clock=lambda: now)
+    yield server
+    server.shutdown()
+    server.server_close()
+    db.dispose()
+
+
+@pytest.mark.parametrize("width, size", [("desktop", "1280,1100"), ("phone", "390,2400")])
+def test_overview_shows_the_overdue_first(late_site: Dashboard, width: str, size: str) -> None:
+    page = dom(late_site.url + "/", size)
+    soup = BeautifulSoup(page, "html.parser")
+    main = soup.find("main")
+    assert main is not None
+    first = main.find(["section", "div"])
+    assert first is not None and "Overdue" in first.get_text() and first.get("id") == "overdue"
+    rows = first.select("tbody tr")
+    found = [(r.select_one('[data-label="id"]').get_text(strip=True),  # type: ignore[union-attr]
+              r.select_one('[data-label="rung"]').get_text(" ", strip=True))  # type: ignore[union-attr]
+             for r in rows]
+    assert [(i, rung.split()[0]) for i, rung in found] == EXPECTED
+    assert "top rung: nothing climbs" in found[0][1]
+    assert "6 past a target" in first.get_text()
+    assert "1 Critical" in rows[0].get_text()
+    late_by = [r.select_one('[data-label="late by"]').get_text(strip=True)  # type: ignore[union-attr]
+               for r in rows]
+    assert late_by[0] == "3 d 23 h" and late_by[-1] == "1 d 15 h"  # NOW - the response due
+    text = main.get_text(" ", strip=True)
+    assert "nothing climbs in the next 24 hours" not in text  # not when some are late
+    SHOTS.mkdir(exist_ok=True)
+    screenshot(late_site.url + "/", SHOTS / f"overdue-overview-{width}.png", size=size)
+    screenshot(late_site.url + "/escalations/ESC-1", SHOTS / f"overdue-escalation-{width}.png",
+               size=size)
+    screenshot(late_site.url + "/escalations?status=open",
+               SHOTS / f"overdue-list-{width}.png", size=size)
