@@ -7,6 +7,7 @@
     server.hang_data = True     # a relay that takes the body and never answers
     server.messages -> [Received(mail_from, rcpt_tos, data), ...]
 
+`down()` and `up()` stop and restart it on the same port (a relay that went away).
 With `tls=True` it offers STARTTLS (self-signed, see tls.py); with `login=(user, password)`
 it offers AUTH and refuses mail from a session that did not log in. With
 `xoauth2=check` it offers AUTH XOAUTH2 (and requires it): `check(user, token)` says whether
@@ -140,11 +141,9 @@ class SmtpServer:
         self.login = login
         self.xoauth2 = xoauth2
         self.auths: list[tuple[str, str, bool]] = []
-        self._controller = Controller(
-            (_OAuthRecorder if xoauth2 else _Recorder)(self), hostname="127.0.0.1",
-            port=self.port,
-            server_hostname="localhost", **kwargs,
-        )
+        self._handler = (_OAuthRecorder if xoauth2 else _Recorder)(self)
+        self._kwargs = kwargs
+        self._controller = self._new_controller()
         if xoauth2:  # loopback without TLS, on purpose: aiosmtpd's warning says nothing new
             logging.getLogger("mail.log").addFilter(
                 lambda r: "auth_require_tls" not in r.getMessage())
@@ -162,6 +161,20 @@ class SmtpServer:
     def start(self) -> SmtpServer:
         self._controller.start()
         return self
+
+    def _new_controller(self) -> Controller:
+        return Controller(self._handler, hostname="127.0.0.1", port=self.port,
+                          server_hostname="localhost", loop=asyncio.new_event_loop(),
+                          **self._kwargs)
+
+    def down(self) -> None:
+        """Stop listening and drop every session, as a relay that went away."""
+        self._controller.stop()
+
+    def up(self) -> None:
+        """Listen again on the same port, with the same cues (a stopped loop is closed)."""
+        self._controller = self._new_controller()
+        self._controller.start()
 
     def stop(self) -> None:
         self._controller.stop()
