@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,12 +13,13 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from escalator.errors import DatabaseError
 
+log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "models" / "migrations"
 
 
@@ -26,7 +28,28 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30})
         _sqlite_immediate(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    _log_outages(engine, _safe(url))
+    return engine
+
+
+def _log_outages(engine: Engine, where: str) -> None:
+    """One line when the server stops answering and one when it answers again, however
+    many connections and retries come between (a flood of errors tells nobody more)."""
+    away: list[str] = []
+
+    @event.listens_for(engine, "handle_error")
+    def _error(ctx: ExceptionContext) -> None:
+        if (ctx.is_disconnect or isinstance(ctx.sqlalchemy_exception, OperationalError)
+                and ctx.connection is None) and not away:
+            away.append((str(ctx.original_exception).strip().splitlines() or ["?"])[0])
+            log.warning("database %s unreachable: %s", where, away[0])
+
+    @event.listens_for(engine, "connect")
+    def _connect(_dbapi_conn: Any, _record: Any) -> None:
+        if away:
+            away.clear()
+            log.info("database %s reachable again", where)
 
 
 def _sqlite_immediate(engine: Engine) -> None:

@@ -88,8 +88,9 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
         """Wake the sweep at the nearest deadline; after every sweep and every intake."""
         try:
             _wake_at_next_deadline(db, scheduler, sweep_job)
-        except Exception:  # the interval sweep still runs
-            log.exception("could not schedule the next deadline")
+        except Exception as e:  # the interval sweep still runs; the database away, say
+            log.warning("could not schedule the next deadline: %s", describe(e))
+            log.debug("could not schedule the next deadline", exc_info=e)
 
     def after_intake() -> None:
         delivery.wake()  # never deliver here: intake must not wait on SMTP

@@ -226,10 +226,13 @@ def serve(
     what it raises is logged.
     """
     attempt = 0
+    away = False
     while not stop_event.is_set():
         try:
             with Mailbox(settings, ssl_context=ssl_context, tokens=tokens) as mailbox:
-                connected_once, attempt = True, 0
+                if away:  # the log says the outage ended, not only that it began
+                    log.info("%s: reachable again", mailbox.where)
+                connected_once, attempt, away = True, 0, False
                 skip: set[tuple[int, int]] = set()  # left in the inbox: not again until we wait
                 while not stop_event.is_set():
                     stats = drain(mailbox, handle, batch_size=batch_size, skip=skip)
@@ -241,7 +244,7 @@ def serve(
         except MailboxError as e:
             if not connected_once and not isinstance(e, MailboxUnavailable):
                 raise
-            attempt += 1
+            attempt, away = attempt + 1, True
             delay = backoff(attempt, retry_delay)
             log.warning("%s; reconnecting in %.1f s", e, delay)
             _tell(on_error, str(e))

@@ -14,6 +14,7 @@ next message would fare no better now.
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -29,6 +30,9 @@ from mailer.errors import (
 )
 from mailer.message import OutgoingMessage
 from mailer.tokens import StaticToken, TokenSource
+
+log = logging.getLogger(__name__)
+_UNREACHABLE: set[str] = set()  # servers whose last connection failed: one line each way
 
 
 @dataclass(frozen=True)
@@ -131,7 +135,13 @@ class SmtpSender:
                 f"{self.where}: {e.smtp_code} {_text(e.smtp_error)}") from e
         except (smtplib.SMTPException, OSError) as e:
             self.close()
+            if self.where not in _UNREACHABLE:
+                _UNREACHABLE.add(self.where)
+                log.warning("%s unreachable: %s", self.where, e or type(e).__name__)
             raise self._unavailable(e) from e
+        if self.where in _UNREACHABLE:
+            _UNREACHABLE.discard(self.where)
+            log.info("%s reachable again", self.where)
         return self
 
     def _oauth2_login(self, conn: smtplib.SMTP, tokens: TokenSource) -> None:
