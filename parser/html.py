@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from typing import Any
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 from bs4.element import (
@@ -90,66 +91,81 @@ def _cut_quotes(soup: BeautifulSoup) -> None:
 
 
 def _render(node: Tag, out: list[str], ordered: list[int]) -> None:
-    for child in node.children:
-        if isinstance(child, (Comment, ProcessingInstruction, Declaration, Doctype)):
-            continue
-        if isinstance(child, NavigableString):
-            text = _SPACES.sub(" ", str(child))
-            if text:
-                out.append(text)
-            continue
-        if not isinstance(child, Tag):
-            continue
-        name = child.name.lower()
-        if name in _SKIP:
-            continue
-        if name == "br":
-            out.append("\n")
-            continue
-        if name == "hr":
-            out.append("\n\n")
-            continue
-        if name == "tr":
-            _render_row(child, out)
-            continue
-        block = name in _BLOCK
-        if block:
-            out.append("\n")
-        if name in ("ol", "ul"):
-            ordered.append(0 if name == "ol" else -1)
-            _render(child, out, ordered)
-            ordered.pop()
-        elif name == "li":
-            if ordered and ordered[-1] >= 0:
-                ordered[-1] += 1
-                out.append(f"{ordered[-1]}. ")
-            else:
-                out.append("• ")
-            _render(child, out, ordered)
-        elif name == "a":
-            before = len(out)
-            _render(child, out, ordered)
-            href = str(child.get("href") or "").strip()
-            label = "".join(out[before:]).strip()
+    """The tree as text, walked with a stack of its own: nesting however deep (a hostile
+    body of 20,000 <div>) costs no recursion."""
+    Step = tuple[str, Any, list[str], list[int]]
+    stack: list[Step] = [("children", node, out, ordered)]
+    while stack:
+        kind, item, into, lists = stack.pop()
+        if kind == "children":
+            stack.extend(("child", c, into, lists) for c in reversed(item.contents))
+        elif kind == "child":
+            _child(item, into, lists, stack)
+        elif kind == "text":
+            into.append(item)
+        elif kind == "pop_list":
+            lists.pop()
+        elif kind == "link":
+            before, href = item
+            label = "".join(into[before:]).strip()
             if href.lower().startswith(("http://", "https://")) and href not in label:
-                out.append(f" <{href}>")
-        else:
-            _render(child, out, ordered)
-        if block:
-            out.append("\n")
+                into.append(f" <{href}>")
+        elif kind == "cell":
+            cells, parts = item
+            text = _tidy("".join(parts))
+            if text:
+                cells.append(text)
+        elif kind == "row":
+            into.extend(("\n", html_stream.row_text(item), "\n"))
 
 
-def _render_row(row: Tag, out: list[str]) -> None:
-    """A table row: "first cell: other cells", the way a label | value table reads."""
-    cells: list[str] = []
-    # direct children only, without find_all's matching machinery (a hot path on tables)
-    for cell in [c for c in row.children if isinstance(c, Tag) and c.name in ("td", "th")]:
-        parts: list[str] = []
-        _render(cell, parts, [])
-        text = _tidy("".join(parts))
+def _child(child: Any, out: list[str], ordered: list[int],
+           stack: list[tuple[str, Any, list[str], list[int]]]) -> None:
+    if isinstance(child, (Comment, ProcessingInstruction, Declaration, Doctype)):
+        return
+    if isinstance(child, NavigableString):
+        text = _SPACES.sub(" ", str(child))
         if text:
-            cells.append(text)
-    out.extend(("\n", html_stream.row_text(cells), "\n"))
+            out.append(text)
+        return
+    if not isinstance(child, Tag):
+        return
+    name = child.name.lower()
+    if name in _SKIP:
+        return
+    if name == "br":
+        out.append("\n")
+        return
+    if name == "hr":
+        out.append("\n\n")
+        return
+    if name == "tr":  # "first cell: other cells", the way a label | value table reads
+        cells: list[str] = []
+        stack.append(("row", cells, out, ordered))
+        # direct children only, without find_all's matching machinery (a hot path)
+        for cell in reversed([c for c in child.children
+                              if isinstance(c, Tag) and c.name in ("td", "th")]):
+            parts: list[str] = []
+            stack.append(("cell", (cells, parts), out, ordered))
+            stack.append(("children", cell, parts, []))
+        return
+    block = name in _BLOCK
+    if block:
+        out.append("\n")
+        stack.append(("text", "\n", out, ordered))
+    if name in ("ol", "ul"):
+        ordered.append(0 if name == "ol" else -1)
+        stack.append(("pop_list", None, out, ordered))
+    elif name == "li":
+        if ordered and ordered[-1] >= 0:
+            ordered[-1] += 1
+            out.append(f"{ordered[-1]}. ")
+        else:
+            out.append("• ")
+    elif name == "a":
+        href = str(child.get("href") or "").strip()
+        stack.append(("link", (len(out), href), out, ordered))
+    stack.append(("children", child, out, ordered))
 
 
 def _tidy(text: str) -> str:
