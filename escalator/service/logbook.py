@@ -55,8 +55,8 @@ _KINDS = {"new": "new escalation", "response": "response target missed",
 
 
 def _warning(target: str) -> str:
-    """'warn:res:1:75' -> 'warning: 75% of a target window used'."""
+    """'warn:res:1:75:…' -> 'warning: 75% of a target window used'."""
     parts = target.split(":")
-    if len(parts) == 4 and parts[0] == "warn" and parts[3].isdigit():
+    if len(parts) >= 4 and parts[0] == "warn" and parts[3].isdigit():
         return f"warning: {parts[3]}% of a target window used"
     return target
