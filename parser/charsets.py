@@ -36,6 +36,7 @@ _WIDER = {
 }
 _JIS = frozenset({"iso2022_jp_ext", "iso-2022-jp-1", "iso-2022-jp-2", "iso-2022-jp-3"})
 
+_BROKEN = re.compile("\ufffd+")
 _UTF8_SEQUENCE = re.compile(
     rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
 )
@@ -61,9 +62,10 @@ def decode_bytes(data: bytes, charset: str | None) -> str:
         if name in _JIS and data.isascii():  # else UTF-8 would "decode" it, escapes and all
             return _iso2022jp_cp932(data)
     # UTF-8 with a few broken sequences (a cut or damaged message) has more valid multi-byte
-    # sequences than broken ones; Latin-1 or Windows-1252 text has next to none
+    # sequences than broken places; Latin-1 or Windows-1252 text has next to none. A broken
+    # place is a run of replacement characters: one damaged byte can leave three of them
     text = data.decode("utf-8", "replace")
-    if len(_UTF8_SEQUENCE.findall(data)) > text.count("\ufffd"):
+    if len(_UTF8_SEQUENCE.findall(data)) > len(_BROKEN.findall(text)):
         return text
     return data.decode("cp1252", "replace")
 

@@ -4,7 +4,7 @@ alone, with nothing mutated before it in the body, is still read."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from parser import Intake, ParseSettings, Rejection, parse
@@ -86,6 +86,7 @@ def test_truncated(cut: int) -> None:
 @settings(max_examples=3000, deadline=None)
 @given(flips=st.lists(st.tuples(st.integers(0, len(PLAIN) - 1), st.integers(0, 255)),
                       min_size=1, max_size=6))
+@example(flips=[(465, 128), (518, 0)])  # two damaged bullets: the rest is still UTF-8
 def test_bytes_flipped(flips: list[tuple[int, int]]) -> None:
     data = bytearray(PLAIN)
     for position, value in flips:
