@@ -45,7 +45,14 @@ def overview(session: Session, now: datetime) -> dict[str, Any]:
         .order_by(Escalation.next_escalation_at).limit(20))
     exposure = rollups(session, ("type",))
     late, late_total = overdue(session, now)
+    # accounts with open escalations and no ARR known: the exposure counts them as nothing
+    unknown = session.scalar(
+        select(func.count(func.distinct(Account.id)))
+        .join(EscalationAccount, EscalationAccount.account_id == Account.id)
+        .join(Escalation, Escalation.id == EscalationAccount.escalation_id)
+        .where(Escalation.status.in_(OPEN_STATUSES), Account.arr.is_(None))) or 0
     return {
+        "arr_unknown": int(unknown),
         "matrix": matrix, "rungs": RUNGS,
         "overdue": late, "overdue_total": late_total,
         "breaching_soon": [mark(escalation_view(e, json=False), now) for e in soon],

@@ -90,6 +90,12 @@ def test_top_rung_says_nothing_climbs_and_unknown_arr(site: Dashboard) -> None:
     assert rows["Umbrella"].select_one('[data-label="ARR"]').get_text(strip=True) == "$50k"  # type: ignore[union-attr]
 
 
+def test_overview_says_how_many_accounts_have_an_unknown_arr(site: Dashboard) -> None:
+    cards = page(site, "/").select(".card")
+    exposure = next(c for c in cards if "ARR exposure" in c.get_text())
+    assert "plus 1 account of unknown ARR" in exposure.get_text()  # Acme <Rockets>
+
+
 def test_report_page_has_the_navigation(site: Dashboard) -> None:
     soup = page(site, "/report")
     header = soup.find("header")
