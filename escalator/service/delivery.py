@@ -100,12 +100,19 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
             OutboxMessage.id.in_(attempts)).order_by(OutboxMessage.id)))
     lease = timedelta(seconds=settings.smtp.lease_seconds)
 
+    leased: dict[int, bool] = {}  # next row's lease, renewed in the mark before it
+
     def mark(row_id: int, **outcome: Any) -> None:
-        _write_outcome(db, row_id, clock(), outcome)
+        now = clock()
+        after = [r for r in rows if r.id > row_id][:1]
+        relet = (after[0].id, attempts[after[0].id], now + lease) if after else None
+        ours = _write_outcome(db, row_id, now, outcome, relet)
+        if after:
+            leased[after[0].id] = ours
 
     def defer_rest(start: int, error: str) -> None:
         for row in rows[start:]:
-            mark(row.id, temporary=error)
+            _write_outcome(db, row.id, clock(), {"temporary": error})
         stats.deferred += len(rows) - start
         stats.last_error = error
         stats.stopped = True
@@ -126,7 +133,9 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
                 log.warning("delivery: batch time limit reached; %d emails left for the next "
                             "round", len(rows) - i)
                 return
-            if not _relet(db, row.id, attempts[row.id], now + lease):
+            ours = (leased.pop(row.id) if row.id in leased
+                    else _relet(db, row.id, attempts[row.id], now + lease))
+            if not ours:
                 continue  # our lease ran out and another sender has the row now
             try:
                 msg = build_message(
@@ -165,11 +174,12 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
 def _relet(db: Database, row_id: int, attempts: int, until: datetime) -> bool:
     """Lease the row again from now, if it is still ours: True when it is."""
     with db.transaction() as session:
-        done = session.execute(
-            update(_OUTBOX).where(_OUTBOX.c.id == row_id, _OUTBOX.c.status == "sending",
-                                  _OUTBOX.c.attempts == attempts)
-            .values(next_attempt_at=until))
-        return bool(getattr(done, "rowcount", 0))
+        return _relet_in(session, row_id, attempts, until)
+
+
+def _relet_in(session: Session, row_id: int, attempts: int, until: datetime) -> bool:
+    done = session.execute(_RELET, {"row_id": row_id, "claim": attempts, "until": until})
+    return bool(getattr(done, "rowcount", 0))
 
 
 def _release(db: Database, claimed: list[tuple[int, int]], now: datetime) -> None:
@@ -182,17 +192,25 @@ def _release(db: Database, claimed: list[tuple[int, int]], now: datetime) -> Non
                 .values(status="pending", attempts=attempts - 1, next_attempt_at=now))
 
 
-def _write_outcome(db: Database, row_id: int, now: datetime, outcome: dict[str, Any]) -> None:
+def _write_outcome(db: Database, row_id: int, now: datetime, outcome: dict[str, Any],
+                   relet: tuple[int, int, datetime] | None = None) -> bool:
     """Each outcome commits at once: a row sent but not yet marked is sent AGAIN after a
-    crash (once, when its lease runs out), so the window stays one email wide."""
+    crash (once, when its lease runs out), so the window stays one email wide. `relet`
+    (id, attempts, until) leases the next row of the batch in the same commit: True when
+    it is still ours."""
     with db.transaction() as session:
         if _plain(outcome):  # nearly all: one UPDATE by id, no read of the row
             session.execute(_SENT, {"row_id": row_id, "at": now})
         else:
             _mark(session, row_id, now, **outcome)
+        return relet is None or _relet_in(session, *relet)
 
 
 _OUTBOX = cast(Table, OutboxMessage.__table__)  # Core: no ORM bookkeeping per row
+_RELET = (update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"),
+                                _OUTBOX.c.status == "sending",
+                                _OUTBOX.c.attempts == bindparam("claim"))
+          .values(next_attempt_at=bindparam("until")))
 _SENT = (update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"))
          .values(status="sent", sent_at=bindparam("at"), refused={}))
 
