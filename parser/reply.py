@@ -19,9 +19,15 @@ from parser.html import to_text
 from parser.intake import normalise
 from parser.result import Envelope, Reply
 
+# Commands stand at the top of a reply: the HTML rendered to find them stops here (an
+# Outlook reply's head and new text take tens of KB; rendering costs ~4 s per MB)
+REPLY_HTML_CHARS = 150_000
+
 
 def _text(body: Body) -> str:
-    return normalise(body.plain if body.plain.strip() else to_text(body.html, cut_quote=True))
+    if body.plain.strip():
+        return normalise(body.plain)
+    return normalise(to_text(body.html[:REPLY_HTML_CHARS], cut_quote=True))
 
 
 def _split(text: str, sender: str) -> quoting.Split:

@@ -61,10 +61,10 @@ def test_visible_text_is_read(shown: str) -> None:
 
 
 def test_hidden_markup_at_scale_is_read_in_one_pass() -> None:
-    # under parser.limits.MAX_HTML (500,000 characters), all of it read
-    nested = '<div style="color:#fff;background:#fff">' * 3000 + "Status: done" + "</div>" * 3000
-    many = '<span style="display:none">Status: done</span>' * 3000
-    style = "<style>" + "{" * 50_000 + ".a" * 50_000 + "</style>"
+    # under parser.reply.REPLY_HTML_CHARS (150,000 characters), all of it read
+    nested = '<div style="color:#fff;background:#fff">' * 1000 + "Status: done" + "</div>" * 1000
+    many = '<span style="display:none">Status: done</span>' * 1000
+    style = "<style>" + "{" * 10_000 + ".a" * 10_000 + "</style>"
     r = _reply(nested + many + style)
     assert [(c.name, c.value) for c in r.commands] == EXPECTED
 
@@ -82,3 +82,9 @@ def test_hostile_markup_is_read_in_one_pass(hostile: str) -> None:
 def test_an_unclosed_comment_hides_the_rest_as_a_browser_does() -> None:
     r = _reply("<!-- x --><div>Severity: 2</div><!-- <div>Status: done</div>")
     assert [(c.name, c.value) for c in r.commands] == [("ack", ""), ("severity", "2")]
+
+
+def test_a_huge_html_reply_is_read_from_its_top() -> None:
+    # commands stand at the top: 5 MB of markup below them is not rendered at all
+    r = _reply('<div style="color:#333">Status: working</div>' + "<p>x</p>" * 600_000)
+    assert ("status", "working") in [(c.name, c.value) for c in r.commands]
