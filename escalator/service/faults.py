@@ -6,9 +6,9 @@ back and `record` writes, in the job's own transaction, an event of kind "fault"
 backoff before that escalation is tried again: doubling from FIRST_DELAY to MAX_DELAY, so
 a fault that lasts (a broken team template) costs one attempt an hour, not a busy loop.
 
-Only errors about the escalation itself are its fault: "the database is away"
-(OperationalError, InterfaceError) and a notice another instance decided first
-(IntegrityError, retried by the job) are not, and pass through `is_own_fault`.
+Only errors about the escalation itself are its fault: the machine's or the database's
+(`failures.is_environmental`) and a notice another instance decided first (IntegrityError,
+retried by the job) are not, and pass through `is_own_fault`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from jinja2 import TemplateError
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from escalator.service import events
+from escalator.service.failures import is_environmental
 from escalator.service.txcache import transaction_dict
 from models import Escalation
 
@@ -37,8 +38,10 @@ T = TypeVar("T")
 
 
 def is_own_fault(e: BaseException) -> bool:
-    """True when `e`, raised while applying one escalation, is that escalation's problem."""
-    if isinstance(e, IntegrityError | OperationalError | InterfaceError):
+    """True when `e`, raised while applying one escalation, is that escalation's problem:
+    not the machine or the database (the one classification intake uses too), nor a notice
+    another instance decided first."""
+    if isinstance(e, IntegrityError) or is_environmental(e):
         return False
     return isinstance(e, Exception)
 
