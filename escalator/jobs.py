@@ -90,7 +90,10 @@ def tick(db: Database, settings: Settings, now: datetime,
         return _partial(esc_failed[before:])
 
     def run_alerts() -> None:
-        stats.alerts = alert_sweep(db, settings, now, status.snapshot(), mailbox_started)
+        from escalator.oauth import revoked
+
+        stats.alerts = alert_sweep(db, settings, now, status.snapshot(), mailbox_started,
+                                   revoked())
 
     def run_delivery() -> None:
         stats.delivery = deliver(db, settings, sender_factory)

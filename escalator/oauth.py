@@ -1,7 +1,9 @@
 """Build the token source of [imap] or [smtp] from the settings (mailer/tokens does the rest).
 
 One source per sign-in and process: IMAP and SMTP on the same mailbox and flow share it,
-so they share one access token and one refresh.
+so they share one access token and one refresh. A grant refused for good (TokenRevoked) is
+kept in revoked() until a token comes again: the admin alert of kind "token" reads it, and
+`run` is woken at once to send it (on_revoked).
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from escalator import status
@@ -27,6 +30,30 @@ _sources: dict[tuple[str, ...], TokenSource] = {}
 _stores: dict[tuple[str, str], DbTokenStore] = {}
 _lock = threading.RLock()  # build() takes store() inside token_source()
 _log_failures = False  # `run` logs them; a one-shot command raises them as its one line
+_revoked: dict[tuple[str, str], Revoked] = {}  # (flow, user) -> since when, and why
+_on_revoked: list[Callable[[], None]] = []
+
+
+@dataclass(frozen=True)
+class Revoked:
+    """A grant this process was refused for good: a person must run `escalator auth login`."""
+
+    flow: str
+    user: str
+    since: datetime
+    reason: str  # the one line of TokenRevoked
+
+
+def revoked() -> list[Revoked]:
+    """The grants refused for good and not renewed since, oldest first."""
+    with _lock:
+        return sorted(_revoked.values(), key=lambda r: r.since)
+
+
+def on_revoked(callback: Callable[[], None]) -> None:
+    """Call `callback` (no arguments, quickly) when a grant is first refused for good."""
+    with _lock:
+        _on_revoked.append(callback)
 
 
 def imap_tokens(settings: Settings) -> TokenSource | None:
@@ -133,9 +160,23 @@ class Watched:
                 (log.error if isinstance(e, TokenRevoked) else log.warning)("%s", line)
             self._last_error = line
             status.record_failure(STATUS_NAME, datetime.now(UTC), line)
+            if isinstance(e, TokenRevoked):
+                self._revoked(line)
             raise
         if self._last_error and _log_failures:
             log.warning("%s for %s: access token renewed again", self.flow, self.user)
             self._last_error = ""
         status.record_ok(STATUS_NAME, datetime.now(UTC))
+        with _lock:
+            _revoked.pop((self.flow, self.user), None)
         return token
+
+    def _revoked(self, line: str) -> None:
+        with _lock:
+            first = (self.flow, self.user) not in _revoked
+            old = _revoked.get((self.flow, self.user))
+            _revoked[self.flow, self.user] = Revoked(
+                self.flow, self.user, old.since if old else datetime.now(UTC), line)
+            callbacks = list(_on_revoked) if first else []
+        for callback in callbacks:
+            callback()

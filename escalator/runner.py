@@ -105,6 +105,10 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
     scheduler.start()
     delivery.start()
     poller: threading.Thread | None = None
+    from escalator.oauth import on_revoked
+
+    # a grant refused for good: the admin alert goes out now, not at the next sweep
+    on_revoked(lambda: scheduler.add_job(sweep_job, id="revoked", replace_existing=True))
     if settings.imap.host:
         from escalator.oauth import imap_tokens, log_failures
 

@@ -5,8 +5,10 @@
     smtp         mail deferred by the server (4xx, no connection) for smtp_failing_after
     messages     received messages that could not be recorded (inbound outcome "error")
     escalations  escalations a job failed on ("fault" events)
+    token        an OAuth2 sign-in refused for good (escalator.oauth.revoked(): invalid_grant,
+                 consent revoked): said at once, `run` wakes the sweep when it happens
 
-Each kind mails at most once an hour; a condition that lasts (mailbox, smtp) is said again
+Each kind mails at most once an hour; a condition that lasts (mailbox, smtp, token) is said again
 once a day, and the failures of the last two are listed as they come (at most hourly).
 The alerts go through the outbox (kind "alert") like every email: when SMTP is what fails,
 the alert waits there with the rest, and /readyz and the dashboard's banner say so. The
@@ -19,10 +21,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -33,6 +35,9 @@ from escalator.settings import Settings
 from escalator.status import JobStatus
 from models import Escalation, Event, Inbound, OutboxMessage
 from parser.result import Envelope
+
+if TYPE_CHECKING:
+    from escalator.oauth import Revoked
 
 __all__ = ["Alert", "alert_sweep", "is_reply_to_alert"]
 
@@ -47,7 +52,7 @@ _LOCK = 0x45534341  # pg_advisory_xact_lock key of the alert job ("ESCA")
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # mailbox | smtp | messages | escalations
+    kind: str  # mailbox | smtp | messages | escalations | token
     title: str
     since: datetime
     summary: str
@@ -56,9 +61,11 @@ class Alert:
 
 
 def alert_sweep(db: Database, settings: Settings, now: datetime,
-                jobs: Mapping[str, JobStatus], mailbox_started: datetime | None = None) -> int:
+                jobs: Mapping[str, JobStatus], mailbox_started: datetime | None = None,
+                revoked: Sequence[Revoked] = ()) -> int:
     """Write the alerts due at `now`; return how many. `jobs` is escalator.status.snapshot();
-    `mailbox_started` is when this process began reading the mailbox (None: it reads none)."""
+    `mailbox_started` is when this process began reading the mailbox (None: it reads none);
+    `revoked` is escalator.oauth.revoked()."""
     if not settings.admins:
         return 0
     written = 0
@@ -68,12 +75,16 @@ def alert_sweep(db: Database, settings: Settings, now: datetime,
         found = [a for a in (
             _mailbox(settings, now, jobs.get("mailbox"), mailbox_started),
             _smtp(session, settings, now),
+            _token(settings, revoked),
         ) if a is not None]
         for alert in found:
             last = _last(session, alert.kind)
             if last is None or (now - last >= EVERY and (last < alert.since
                                                          or now - last >= AGAIN)):
                 written += _write(session, settings, now, alert)
+            else:
+                log.debug("admin alert (%s) not repeated: the last went out at %s",
+                          alert.kind, _when(last))
         for kind, finder in (("messages", _messages), ("escalations", _escalations)):
             last = _last(session, kind)
             if last is not None and now - last < EVERY:
@@ -130,6 +141,34 @@ def _smtp(session: Session, settings: Settings, now: datetime) -> Alert | None:
         "server takes them (this alert too, if it is the cause).",
         [f"last error: {error}"] if error else [],
         "check the [smtp] server and its credentials; nothing is lost meanwhile.")
+
+
+def _token(settings: Settings, revoked: Sequence[Revoked]) -> Alert | None:
+    if not revoked:
+        return None
+    lines: list[str] = []
+    sending = False
+    for grant in revoked:
+        used = [name for name, s in (("imap", settings.imap), ("smtp", settings.smtp))
+                if s.username == grant.user and (s.oauth2_flow or "static") == grant.flow]
+        sending = sending or "smtp" in used
+        reason = grant.reason.removeprefix(f"{grant.flow} for {grant.user}: ")
+        lines.append(f"{grant.user} ({grant.flow}, "
+                     f"{' and '.join(f'[{u}]' for u in used) or 'in use'}) "
+                     f"since {_when(grant.since)}: {reason}")
+    first = revoked[0]
+    title = (f"the sign-in of {first.user} was refused for good" if len(revoked) == 1
+             else f"{len(revoked)} sign-ins were refused for good")
+    return Alert(
+        "token", title, max(r.since for r in revoked),
+        "The identity provider refuses the stored refresh token (a password reset, revoked "
+        "consent or an expired grant), so Escalator cannot log in: the mailbox is not read "
+        "and new escalations and replies wait there unread; nothing is lost."
+        + (" Mail cannot be sent either: this alert waits in the outbox with the rest until "
+           "then." if sending else ""),
+        lines,
+        "run `escalator auth login` (with the same config.toml) and sign in as the mailbox; "
+        "reading and sending go on by themselves, /readyz shows when.")
 
 
 def _messages(session: Session, since: datetime) -> Alert | None:

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from escalator.db import Database, init_db
+from escalator.oauth import Revoked
 from escalator.service.alerts import alert_sweep
 from escalator.service.delivery import deliver
 from escalator.service.intake import handle_message
@@ -131,6 +132,38 @@ def test_failed_messages_and_escalations_are_listed_once(db: Database,
     assert "1 received messages" in latest.subject and "Bad 3" in latest.text_body
     assert "Bad 1" not in latest.text_body  # told before
     assert alert_sweep(db, settings, T0 + timedelta(hours=5), {}, None) == 0
+
+
+def test_a_revoked_sign_in_is_said_at_once_hourly_at_most_daily_while_it_lasts(
+        db: Database, settings: Settings) -> None:
+    flow = "microsoft-delegated"
+    imap = replace(settings.imap, username="escalations@example.com", oauth2_flow=flow)
+    settings = replace(settings, imap=imap)
+    reason = (f"{flow} for escalations@example.com: refresh refused: invalid_grant: "
+              "AADSTS50173 (sign in again: escalator auth login)")
+    gone = [Revoked(flow, "escalations@example.com", T0, reason)]
+    assert alert_sweep(db, settings, T0, {}, None, gone) == 1  # at once, no threshold
+    [alert] = alerts(db)
+    assert alert.subject == ("[Escalator alert] the sign-in of escalations@example.com was "
+                             "refused for good")
+    assert f"escalations@example.com ({flow}, [imap]) since 2026-11-26 09:00 UTC: refresh " \
+           "refused: invalid_grant: AADSTS50173" in alert.text_body
+    assert "AADSTS50173" in alert.text_body and "escalator auth login" in alert.text_body
+    assert "Mail cannot be sent either" not in alert.text_body  # [smtp] signs in otherwise
+    assert alert.message_id.startswith("alert-token.")
+    for minutes in (1, 30, 59, 61, 600):  # the same grant, still refused: once a day
+        assert alert_sweep(db, settings, T0 + timedelta(minutes=minutes), {}, None, gone) == 0
+    assert alert_sweep(db, settings, T0 + timedelta(days=1), {}, None, gone) == 1
+    # refused again after a renewal (a new `since`): within the hour of the last, not yet
+    again = [replace(gone[0], since=T0 + timedelta(days=1, minutes=10))]
+    assert alert_sweep(db, settings, T0 + timedelta(days=1, minutes=20), {}, None, again) == 0
+    assert alert_sweep(db, settings, T0 + timedelta(days=1, minutes=60), {}, None, again) == 1
+    assert alert_sweep(db, settings, T0 + timedelta(days=3), {}, None, ()) == 0  # renewed
+    smtp = replace(settings.smtp, username="escalations@example.com", oauth2_flow=flow)
+    both = replace(settings, smtp=smtp)
+    assert alert_sweep(db, both, T0 + timedelta(days=3), {}, None, gone) == 1
+    assert f"({flow}, [imap] and [smtp]) since" in alerts(db)[-1].text_body
+    assert "this alert waits in the outbox" in alerts(db)[-1].text_body
 
 
 def test_two_instances_at_once_write_one_alert(db: Database, settings: Settings) -> None:

@@ -18,12 +18,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from escalator.db import Database
+from models import OutboxMessage
 from tests.support.cli import LADDER, Cli
 from tests.support.dovecot import Account, Dovecot
 from tests.support.oauth_server import OAuthServer
 from tests.support.samples import raw_email
-from tests.support.smtp_server import SmtpServer
+from tests.support.smtp_server import Received, SmtpServer
 from tests.support.tls import free_port
 
 pytestmark = [pytest.mark.integration,
@@ -219,6 +222,75 @@ def test_revoked_refresh_token_stops_intake_loudly_and_loses_nothing(
     _login(cli, oauth, account.user)
     assert "1 processed" in cli.run("poll", "--once").stdout
     assert account.messages("INBOX") == []
+
+
+ADMIN = "ops@example.com"
+SENDER = "escalations@example.com"  # [smtp] signs in as an app of its own: it still works
+
+
+def _alerts(smtp: SmtpServer) -> list[Received]:
+    return [m for m in list(smtp.messages) if ADMIN in m.rcpt_tos]
+
+
+@contextmanager
+def _running_logged(cli: Cli, log: Path) -> Iterator[subprocess.Popen[str]]:
+    """`escalator -v run` with its log in a file the test reads while it runs."""
+    with log.open("w") as err:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "escalator.cli", "-v", "run", "--config", str(cli.config)],
+            cwd=cli.config.parent, stdout=subprocess.DEVNULL, stderr=err, text=True)
+        try:
+            yield proc
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=WAIT)
+
+
+def test_revoked_refresh_token_mails_the_admins_once_an_hour_through_working_smtp(
+        signed_in: tuple[Cli, Account], oauth: OAuthServer, oauth_dovecot: Dovecot,
+        oauth_smtp_server: SmtpServer, database_url: str, tmp_path: Path) -> None:
+    cli, account = signed_in
+    oauth.add_client("alerts-app", "s3cret", "client_credentials", mailbox=SENDER)
+    head, rest = cli.config.read_text().split("[smtp]\n")
+    _, tail = rest.split("[organization]\n")
+    cli.config.write_text(
+        f'{head}[smtp]\nhost = "127.0.0.1"\nport = {oauth_smtp_server.port}\n'
+        f'username = "{SENDER}"\nfrom_address = "{SENDER}"\ntimeout_seconds = 10\n'
+        f'oauth2_flow = "microsoft-app"\noauth2_tenant = "{oauth.tenant}"\n'
+        f'oauth2_client_id = "alerts-app"\noauth2_client_secret = "s3cret"\n'
+        f'oauth2_authority = "{oauth.base}"\n\n'
+        f'[organization]\nadmins = ["{ADMIN}"]\n{tail}')
+    oauth.revoke(account.user)  # a password reset
+    oauth_dovecot.restart()
+    account.append("INBOX", raw_email(1))
+
+    with _running_logged(cli, tmp_path / "run1.log") as run:
+        _wait_for("the admin alert", lambda: _alerts(oauth_smtp_server), run)
+    [alert] = _alerts(oauth_smtp_server)
+    mail = alert.message()
+    assert mail["Subject"] == f"[Escalator alert] the sign-in of {account.user} was refused " \
+                              "for good"
+    body = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert f"{account.user} (microsoft-delegated, [imap]) since " in body
+    assert "refresh refused: invalid_grant" in body and "escalator auth login" in body
+    assert len(account.messages("INBOX")) == 1  # nothing read, nothing lost
+
+    # a restart within the hour: the grant is refused again, the alert is not repeated
+    log = tmp_path / "run2.log"
+    with _running_logged(cli, log) as run:
+        _wait_for("the alert held back", lambda: "admin alert (token) not repeated"
+                  in log.read_text(), run)
+    assert "invalid_grant" in log.read_text()
+    assert len(_alerts(oauth_smtp_server)) == 1
+    db = Database(database_url)
+    try:
+        with db.transaction() as session:
+            rows = list(session.scalars(select(OutboxMessage.status)
+                                        .where(OutboxMessage.kind == "alert")))
+    finally:
+        db.dispose()
+    assert rows == ["sent"]  # one alert written, and it went out
+    assert len(account.messages("INBOX")) == 1
 
 
 def test_two_instances_on_one_database_refresh_once(
