@@ -33,6 +33,8 @@ pytestmark = [pytest.mark.integration,
               pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")]
 WAIT = 30.0
 DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
+ADMIN = "ops@example.com"
+SENDER = "escalations@example.com"  # [smtp] signs in as an app of its own: it still works
 
 
 def _config(tmp_path: Path, url: str, account: Account, smtp: SmtpServer, oauth: OAuthServer,
@@ -192,7 +194,8 @@ def test_revoked_refresh_token_stops_intake_loudly_and_loses_nothing(
     assert len(account.messages("INBOX")) == 1  # still there, for after the new sign-in
 
     web = free_port()
-    text = cli.config.read_text()
+    text = cli.config.read_text().replace("[organization]\n",
+                                          f'[organization]\nadmins = ["{ADMIN}"]\n')
     cli.config.write_text(re.sub(r"\[web\]\nport = \d+", f"[web]\nport = {web}", text))
     with _running(cli) as run:
         ready: dict[str, object] = {}
@@ -204,14 +207,18 @@ def test_revoked_refresh_token_stops_intake_loudly_and_loses_nothing(
                 ready.update(json.loads(e.read()))
             except OSError:
                 return False
-            return "invalid_grant" in json.dumps(ready)
+            return "invalid_grant" in json.dumps(ready) and bool(_outbox_alerts(cli))
 
-        _wait_for("/readyz naming the token", readyz_names_it, run)
+        _wait_for("/readyz naming the token, the alert written", readyz_names_it, run)
         run.send_signal(signal.SIGTERM)
         _, err = run.communicate(timeout=WAIT)
     [logged] = [line for line in err.splitlines() if "escalator.oauth" in line]
     assert "invalid_grant" in logged  # one line, however often the poller tried again
     assert len(account.messages("INBOX")) == 1
+    # [smtp] signs in with the same refused grant: the alert waits in the outbox, said so
+    [(state, body)] = _outbox_alerts(cli)
+    assert state == "pending" and "this alert waits in the outbox" in body
+    assert not [m for m in oauth_smtp_server.messages if ADMIN in m.rcpt_tos]
 
     status = cli.run("auth", "status", check=False)
     assert status.returncode == 1 and "REFRESH FAILS" in status.stdout
@@ -224,8 +231,20 @@ def test_revoked_refresh_token_stops_intake_loudly_and_loses_nothing(
     assert account.messages("INBOX") == []
 
 
-ADMIN = "ops@example.com"
-SENDER = "escalations@example.com"  # [smtp] signs in as an app of its own: it still works
+
+
+def _outbox_alerts(cli: Cli) -> list[tuple[str, str]]:
+    """(status, text) of the admin alerts in the outbox, read from the database."""
+    url = re.search(r'url = "([^"]+)"', cli.config.read_text())
+    assert url is not None
+    db = Database(url.group(1))
+    try:
+        with db.transaction() as session:
+            return [(r.status, r.text_body) for r in session.execute(
+                select(OutboxMessage.status, OutboxMessage.text_body)
+                .where(OutboxMessage.kind == "alert").order_by(OutboxMessage.id))]
+    finally:
+        db.dispose()
 
 
 def _alerts(smtp: SmtpServer) -> list[Received]:
@@ -248,7 +267,7 @@ def _running_logged(cli: Cli, log: Path) -> Iterator[subprocess.Popen[str]]:
 
 def test_revoked_refresh_token_mails_the_admins_once_an_hour_through_working_smtp(
         signed_in: tuple[Cli, Account], oauth: OAuthServer, oauth_dovecot: Dovecot,
-        oauth_smtp_server: SmtpServer, database_url: str, tmp_path: Path) -> None:
+        oauth_smtp_server: SmtpServer, tmp_path: Path) -> None:
     cli, account = signed_in
     oauth.add_client("alerts-app", "s3cret", "client_credentials", mailbox=SENDER)
     head, rest = cli.config.read_text().split("[smtp]\n")
@@ -282,14 +301,7 @@ def test_revoked_refresh_token_mails_the_admins_once_an_hour_through_working_smt
                   in log.read_text(), run)
     assert "invalid_grant" in log.read_text()
     assert len(_alerts(oauth_smtp_server)) == 1
-    db = Database(database_url)
-    try:
-        with db.transaction() as session:
-            rows = list(session.scalars(select(OutboxMessage.status)
-                                        .where(OutboxMessage.kind == "alert")))
-    finally:
-        db.dispose()
-    assert rows == ["sent"]  # one alert written, and it went out
+    assert [state for state, _ in _outbox_alerts(cli)] == ["sent"]  # one written, sent
     assert len(account.messages("INBOX")) == 1
 
 
