@@ -27,6 +27,7 @@ from models import Escalation, Event, OutboxMessage
 
 EVENTS = 5  # the last events a recap, breach or warning shows
 FAILURE_KINDS = ("delivery", "bounce")  # events the owner hears about in the next recap
+ADMIN_KINDS = ("fault",)  # our own failures: the admins' alert tells them, not the recaps
 
 
 def message_domain(settings: Settings) -> str:
@@ -117,9 +118,9 @@ def _row(session: Session, settings: Settings, kind: str, now: datetime, to_list
 
 def _last_events(session: Session, esc: Escalation) -> list[dict[str, Any]]:
     # delivery failures are the owner's business: their recap lists them apart
-    stored = [e for e in _stored_events(session, esc) if e.kind not in FAILURE_KINDS]
-    added = [e for e in events.added(session, esc)
-             if e.kind not in FAILURE_KINDS and e not in stored]
+    hidden = (*FAILURE_KINDS, *ADMIN_KINDS)
+    stored = [e for e in _stored_events(session, esc) if e.kind not in hidden]
+    added = [e for e in events.added(session, esc) if e.kind not in hidden and e not in stored]
     return [_event(e) for e in [*stored, *added][-EVENTS:]]
 
 
