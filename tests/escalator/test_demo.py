@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 
 def test_demo_runs_the_flow_with_no_config(tmp_path: Path) -> None:
-    before = set(Path(tempfile.gettempdir()).glob("escalator-demo-*"))
-    proc = subprocess.run([sys.executable, "-m", "escalator.cli", "demo"], cwd=tmp_path,
+    work, temp = tmp_path / "work", tmp_path / "temp"
+    work.mkdir()
+    temp.mkdir()
+    # a temporary folder of the test's own: another demo running meanwhile can't disturb it
+    env = {**os.environ, "TMPDIR": str(temp)}
+    proc = subprocess.run([sys.executable, "-m", "escalator.cli", "demo"], cwd=work, env=env,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
@@ -28,5 +32,5 @@ def test_demo_runs_the_flow_with_no_config(tmp_path: Path) -> None:
     assert re.search(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2} \d\d:\d\d UTC  "
                      r"Carla \(carla\.csm@example\.com\) emails the mailbox", out, re.M)
     assert re.search(r"the response is due by \w{3} \d{1,2} \w{3} \d\d:\d\d UTC", out)
-    assert list(tmp_path.iterdir()) == []  # no config, no database left here
-    assert set(Path(tempfile.gettempdir()).glob("escalator-demo-*")) == before
+    assert list(work.iterdir()) == []  # no config, no database left here
+    assert list(temp.iterdir()) == []  # nor anything in the temporary folder
