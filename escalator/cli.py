@@ -302,8 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 OUR_LOGGERS = ("escalator", "mailer", "parser", "models")
-# libraries that speak at INFO for every job run or SMTP session: warnings only
-QUIET_LOGGERS = ("apscheduler", "mail.log", "aiosmtpd")
+# libraries that speak at INFO for every job run, SMTP session or schema check: warnings only
+QUIET_LOGGERS = ("apscheduler", "mail.log", "aiosmtpd", "alembic")
 
 
 def configure_logging(service: bool, verbose: bool, fmt: str) -> None:
