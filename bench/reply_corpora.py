@@ -15,7 +15,7 @@ above the quoted original, never from quoted or forwarded history). They are cou
 "n/a" too, by a rule on the check and its input (never on our output), and the rule's
 one-line reason is printed with the results: see NOT_OUR_BEHAVIOUR.
 
-    /work/venv/bin/python bench/reply_corpora.py [--verbose] [--corpora DIR]
+    .venv/bin/python bench/reply_corpora.py [--verbose] [--corpora DIR]
 """
 
 from __future__ import annotations
