@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -29,25 +30,38 @@ MAX_PROBLEMS = 10  # listed in one answer; the rest are counted
 
 def apply_reply(session: Session, settings: Settings, esc: Escalation, reply: Reply,
                 now: datetime) -> list[str]:
-    """Apply each command in order; return what changed, as sentences for the recap."""
-    actor = reply.envelope.sender
+    """Apply each command of a reply in order; return what changed, as sentences."""
+    return apply_commands(session, settings, esc, reply.commands, reply.envelope.sender, now,
+                          text=reply.text, problems=[str(p) for p in reply.problems])
+
+
+def apply_commands(session: Session, settings: Settings, esc: Escalation,
+                   commands: Sequence[Command], actor: str, now: datetime, *,
+                   via: str = "email", text: str = "",
+                   problems: Sequence[str] = ()) -> list[str]:
+    """The one path every change by a person takes (a reply, an action link, the dashboard):
+    apply each command in order, one audit event each (naming `via` unless it is email),
+    then one recap to everyone; return what changed, as sentences for the recap.
+
+    `text` is a reply's new text, read for review answers; `problems` are the parser's."""
     refused: list[str] = []  # what this layer will not apply: said in the answer
     _say(refused, left_out_problem(esc, settings, add_people(esc, settings, [actor])))
     changes: list[str] = []
     notified: list[str] = []
-    answers = review.read_answers(reply.text)  # not commands to the parser: read them here
+    answers = review.read_answers(text)  # not commands to the parser: read them here
     before = esc.status
-    for command in _one_owner(review.without_answers(reply.commands, answers), refused):
+    suffix = "" if via == "email" else f" (via {via})"
+    for command in _one_owner(review.without_answers(tuple(commands), answers), refused):
         change = _apply(session, settings, esc, command, actor, now, notified, refused)
         if change:
             changes.append(change)
-            events.add(session, esc, now, command.name, actor, change)
+            events.add(session, esc, now, command.name, actor, change + suffix)
     changes.extend(review.record(session, esc, answers, actor, now))
     if before != "done" and esc.status == "done":
         # CSM and owner hear of it in the review request: no recap of the same event
         notified.extend(review.request(session, settings, esc, now, changes))
     reschedule(esc, settings, now)
-    problems = _bounded([str(p) for p in reply.problems] + list(answers.problems) + refused)
+    problems = _bounded([*problems, *answers.problems, *refused])
     if changes:
         # the sender hears too, even when the stakeholder bound left them out
         enqueue(session, settings, kind="recap", now=now,
