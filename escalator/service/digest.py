@@ -62,7 +62,7 @@ def digest_sweep(db: Database, settings: Settings, now: datetime,
         open_rows = session.execute(
             select(Escalation.id, Escalation.owner, Escalation.csm, Escalation.stakeholders)
             .where(Escalation.status != "done", Escalation.opened_at <= due_at)
-            .order_by(Escalation.id)).tuples().all()
+            .order_by(Escalation.id)).all()
         people = _people(open_rows, settings, done)
     queued = 0
     for person, ids in people.items():

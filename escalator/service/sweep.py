@@ -139,9 +139,9 @@ def _warn(session: Session, settings: Settings, esc: Escalation, now: datetime) 
     due = due_warnings(settings.policy, sla_state(esc), now)
     if not due:
         return 0
-    sent = set(session.execute(
+    sent = {(target, rung) for target, rung in session.execute(
         select(Notice.target, Notice.rung).where(Notice.escalation_id == esc.id,
-                                                 Notice.target.like("warn:%"))).tuples())
+                                                 Notice.target.like("warn:%")))}
     count = 0
     for w in due:
         if (w.key, esc.rung) in sent:
