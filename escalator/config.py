@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from publicsuffixlist import PublicSuffixList
 
-from escalator import oauth_config
+from escalator import links_config, oauth_config
 from escalator.calendars_config import calendar_from_table
 from escalator.errors import ConfigError
 from escalator.settings import (
@@ -259,7 +259,7 @@ def from_dict(data: Mapping[str, Any], name: str = "<config>",
         calendars=calendars, warnings=warnings,
         templates=_templates(r, r.table(data, "templates")),
         digest=_digest(r, data),
-        web=_web(r, data), review=_review(r, r.table(data, "review")),
+        web=_web(r, data, env), review=_review(r, r.table(data, "review")),
         health=_health(r, r.table(data, "health")),
     )
 
@@ -354,9 +354,9 @@ def _digest(r: _Reader, data: Mapping[str, Any]) -> DigestSettings | None:
     return DigestSettings(at=at.strip(), timezone=str(zone))
 
 
-def _web(r: _Reader, data: Mapping[str, Any]) -> WebSettings:
+def _web(r: _Reader, data: Mapping[str, Any], env: Mapping[str, str]) -> WebSettings:
     web: WebSettings = r.dataclass_table(data, "web", WebSettings)
-    return web
+    return links_config.check(web, r.path, env, r.fail)
 
 
 def _review(r: _Reader, table: Mapping[str, Any]) -> ReviewSettings:

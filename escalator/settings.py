@@ -91,6 +91,11 @@ class WebSettings:
     host: str = "127.0.0.1"  # the dashboard; anything but loopback requires a token
     port: int = 8025
     token: str = ""  # Bearer token (or ?token=) the dashboard asks for
+    # signed links (escalator/links_config.py): none without public_url
+    public_url: str = ""  # where people reach the dashboard, e.g. https://esc.example.com
+    action_link_days: int = 7  # an emailed action link expires after this
+    secret: str = ""  # signs the links; or ESCALATOR_WEB_SECRET (wins), or secret_file
+    secret_file: str = ""  # the key in a file of mode 0600, made once if it does not exist
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from models.escalation import Escalation
 from models.event import Event
 from models.health_indexes import HEALTH_INDEXES
 from models.inbound import Inbound
+from models.link import UsedLink
 from models.notice import Notice
 from models.outbox import OutboxMessage
 from models.report_indexes import REPORT_INDEXES
@@ -16,5 +17,5 @@ from models.review import Review
 __all__ = [
     "Account", "AccountAlias", "Base", "Credential", "DigestSent", "Escalation",
     "EscalationAccount", "Event", "HEALTH_INDEXES", "Inbound", "Notice", "OutboxMessage",
-    "REPORT_INDEXES", "Review",
+    "REPORT_INDEXES", "Review", "UsedLink",
 ]
