@@ -217,9 +217,11 @@ def cmd_accounts_import(args: argparse.Namespace) -> int:
     text = read_file(args.file)
     db = _database(settings)
     with db.transaction() as session:
-        stats = import_accounts(session, text, utcnow())
+        stats = import_accounts(session, text, utcnow(), settings=settings)
     for problem in stats.problems:
         print(f"{args.file}: {problem}", file=sys.stderr)
+    for line in stats.health:
+        print(f"{args.file}: {line}")
     print(f"{args.file}: {stats.summary()}")
     return 0
 

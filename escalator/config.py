@@ -39,6 +39,7 @@ from escalator.settings import (
     TemplateSettings,
     WebSettings,
 )
+from escalator.weekly_config import accounts_settings, report_settings
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d|w)\s*$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "min": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -46,7 +47,7 @@ _LADDER_KEYS = ("manager", "director", "vp", "executive")
 _TOP_TABLES = {
     "database", "imap", "smtp", "organization", "ladder", "severity", "risk_levels",
     "teams", "categories", "intake", "calendars", "warnings", "templates", "digest",
-    "web", "review", "smtp_intake", "health",
+    "web", "review", "smtp_intake", "health", "accounts", "report",
 }
 _ORGANIZATION_KEYS = {"internal_domains", "trusted_authserv_id", "admins", "allowed_external",
                       "max_stakeholders"}
@@ -261,6 +262,8 @@ def from_dict(data: Mapping[str, Any], name: str = "<config>",
         digest=_digest(r, data),
         web=_web(r, data, env), review=_review(r, r.table(data, "review")),
         health=_health(r, r.table(data, "health")),
+        accounts=accounts_settings(r.table(data, "accounts"), r.fail),
+        report=report_settings(r.table(data, "report"), r.fail, r.addresses),
     )
 
 

@@ -32,7 +32,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 PARTS = ("subject.txt", "txt", "html")
 # the kinds this module can render with a sample context; review_* belong to issue 7
 KINDS = ("ack", "rejection", "error", "new", "warning", "breach", "recap", "confirmation",
-         "digest", "alert")
+         "digest", "alert", "health")
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,18 @@ def sample_context(kind: str) -> dict[str, Any]:
             lines=['2026-11-26 13:45 UTC from x@example.com: "Help <me>": DataError'],
             advice="`escalator ignored` lists them.")},
     }
-    if kind in ("digest", "alert"):
+    if kind == "health":
+        from escalator.service.health_trigger import Crossing
+
+        specific["health"] = {
+            "account": {"name": "Initech <Ltd>", "arr": 1200000.0, "segment": "Enterprise",
+                        "renewal_date": now.date(), "csm": "carla.csm@example.com"},
+            "crossing": Crossing(71.0, 42.0, "fell below 50"),
+            "line": {"subject": "Escalation: Initech <Ltd> – Health score fell from 71 to 42",
+                     "body": "Risk Level: Medium\nIssue: <script>alert(1)</script>\n",
+                     "mailto": "mailto:a@b",
+                     "summary": "Health score fell from 71 to 42"}}
+    if kind in ("digest", "alert", "health"):
         base.pop("esc")
     return {**base, **specific.get(kind, {})}
 

@@ -113,6 +113,24 @@ class HealthSettings:
 
 
 @dataclass(frozen=True)
+class AccountSettings:
+    """Health-score triggers: the CSM is asked to consider an escalation (accounts import)."""
+
+    health_threshold: float | None = None  # health falls below it: ask (None: off)
+    health_drop: float | None = None  # health falls by at least this many points: ask
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """The weekly leadership report ([report] weekly_to, day, at, timezone)."""
+
+    weekly_to: tuple[str, ...] = ()
+    day: int = 0  # 0 = Monday ... 6 = Sunday
+    at: str = "08:00"  # local time, HH:MM
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
 class SeverityPolicy:
     response: timedelta
     resolution: timedelta
@@ -158,6 +176,8 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     review: ReviewSettings = field(default_factory=ReviewSettings)
     health: HealthSettings = field(default_factory=HealthSettings)
+    accounts: AccountSettings = field(default_factory=AccountSettings)
+    report: ReportSettings | None = None  # no [report] weekly_to: no weekly report
 
     @cached_property  # the sweep and every reschedule read it: build it once
     def policy(self) -> Policy:

@@ -20,6 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from escalator.errors import EscalatorError
+from escalator.service import health_trigger
+from escalator.settings import Settings
 from models import Account, AccountAlias, Escalation, EscalationAccount
 from models.account import account_key
 
@@ -46,10 +48,12 @@ class ImportStats:
     updated: int = 0
     unchanged: int = 0
     problems: list[str] = field(default_factory=list)  # "line 7: arr: 'abc' is not a number"
+    health: list[str] = field(default_factory=list)  # health triggers: who was asked, or why not
 
     def summary(self) -> str:
         return (f"accounts: {self.created} created, {self.updated} updated, "
-                f"{self.unchanged} unchanged, {len(self.problems)} bad rows")
+                f"{self.unchanged} unchanged, {len(self.problems)} bad rows"
+                + (f", {len(self.health)} health alerts" if self.health else ""))
 
 
 # -- parsing (pure) ------------------------------------------------------------------
@@ -107,7 +111,9 @@ def parse_date(text: str) -> date | None:
 
 
 # -- the upsert ----------------------------------------------------------------------
-def import_accounts(session: Session, text: str, now: datetime) -> ImportStats:
+def import_accounts(session: Session, text: str, now: datetime, *,
+                    settings: Settings | None) -> ImportStats:
+    """`settings`: for the health triggers (health_trigger.py); None asks nobody."""
     rows, problems = parse_csv(text)
     stats = ImportStats(problems=problems)
     keys = {a.key: a for a in session.scalars(select(AccountAlias))}
@@ -115,7 +121,7 @@ def import_accounts(session: Session, text: str, now: datetime) -> ImportStats:
     for row in rows:
         first = seen.setdefault(account_key(row.name), row.line)
         problem = (f"name: '{row.name}' is already on line {first}" if first != row.line
-                   else _upsert(session, keys, row, now, stats))
+                   else _upsert(session, keys, row, now, stats, settings))
         if problem:
             stats.problems.append(f"line {row.line}: {problem}")
     stats.problems.sort(key=_line_number)
@@ -127,7 +133,7 @@ def _line_number(problem: str) -> int:
 
 
 def _upsert(session: Session, keys: dict[str, AccountAlias], row: AccountRow, now: datetime,
-            stats: ImportStats) -> str | None:
+            stats: ImportStats, settings: Settings | None = None) -> str | None:
     names = [row.name, *row.aliases]
     found = {keys[k].account_id for k in map(account_key, names) if k in keys}
     accounts = {i: session.get(Account, i) for i in found}
@@ -143,7 +149,12 @@ def _upsert(session: Session, keys: dict[str, AccountAlias], row: AccountRow, no
         session.add(account)
         session.flush()
     renamed = not created and account.name != row.name  # a stub adopted, or a new spelling
+    before = None if created else _health_before(session, account, row, settings)
     changed = _assign(account, row)
+    if before is not None and settings is not None:
+        said = health_trigger.ask_csm(session, settings, account, before, now)
+        if said:
+            stats.health.append(said)
     for stub in stubs:  # escalations came first under another alias: one account now
         _merge(session, keys, stub, account)
         changed = renamed = True
@@ -164,6 +175,17 @@ def _upsert(session: Session, keys: dict[str, AccountAlias], row: AccountRow, no
     else:
         stats.unchanged += 1
     return None
+
+
+def _health_before(session: Session, account: Account, row: AccountRow,
+                   settings: Settings | None) -> str | None:
+    """The health this upsert moves away from, read under the row's lock (FOR UPDATE on
+    PostgreSQL; SQLite's write lock is taken at BEGIN): two imports at once see each
+    other's reading, so one crossing asks once. None when health does not change."""
+    if not health_trigger.enabled(settings) or account.health == row.values["health"]:
+        return None
+    session.refresh(account, ["health"], with_for_update=True)
+    return account.health if account.health != row.values["health"] else None
 
 
 def _assign(account: Account, row: AccountRow) -> bool:

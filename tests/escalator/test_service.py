@@ -140,7 +140,8 @@ def test_team_ladder_for_the_account_and_for_an_unknown_account_the_csms_team(
 
     with db.transaction() as s:
         import_accounts(s, "name,arr,segment,renewal_date,csm,team,health\n"
-                           "Initech,120000,Enterprise,2027-03-01,csm@example.com,ent,green\n", T0)
+                           "Initech,120000,Enterprise,2027-03-01,csm@example.com,ent,green\n", T0,
+                       settings=None)
     settings = replace(SETTINGS, teams={"ent": {"manager": ("ent-mgr@example.com",)}})
     handle_message(db, settings, email("Issue: x\nSeverity: 3",
                                        subject="Escalation: Initech – Sync stuck"), T0)

@@ -74,7 +74,7 @@ def populate(url: str) -> tuple[Database, Settings]:
     s = settings(url)
     db = Database(url)
     with db.transaction() as session:
-        import_accounts(session, DIRECTORY, T0)
+        import_accounts(session, DIRECTORY, T0, settings=None)
     for i, mail in enumerate(MAILS):
         handle_message(db, s, intake_mail(*mail), T0 + timedelta(hours=i))
     handle_message(db, s, reply_mail(db, 2, CSM, "ack"), T0 + timedelta(hours=1, minutes=30))

@@ -1,0 +1,67 @@
+"""The [accounts] health triggers and the [report] weekly report, read from config.toml.
+
+    [accounts]  health_threshold = 50   health_drop = 20
+    [report]    weekly_to = ["cs-leaders@example.com"]  day = "monday"  at = "08:00"
+                timezone = "Europe/Berlin"
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from escalator.errors import ConfigError
+from escalator.settings import AccountSettings, ReportSettings
+
+Fail = Callable[[str, str], ConfigError]
+Addresses = Callable[[Any, str], tuple[str, ...]]
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _check_keys(table: Mapping[str, Any], where: str, allowed: set[str], fail: Fail) -> None:
+    for key in table:
+        if key not in allowed:
+            raise fail(f"{where} {key}", f"unknown key (known: {', '.join(sorted(allowed))})")
+
+
+def accounts_settings(table: Mapping[str, Any], fail: Fail) -> AccountSettings:
+    _check_keys(table, "[accounts]", {"health_threshold", "health_drop"}, fail)
+    values: dict[str, float] = {}
+    for key in ("health_threshold", "health_drop"):
+        if key not in table:
+            continue
+        value = table[key]
+        if (not isinstance(value, int | float) or isinstance(value, bool)
+                or not math.isfinite(value) or value < 0 or value > 1_000_000):
+            raise fail(f"[accounts] {key}", f"'{value}' is not a number of health points "
+                                            "(e.g. 50)")
+        values[key] = float(value)
+    if values.get("health_drop") == 0:
+        raise fail("[accounts] health_drop", "must be more than 0 (leave it out: no drop rule)")
+    return AccountSettings(**values)
+
+
+def report_settings(table: Mapping[str, Any], fail: Fail,
+                    addresses: Addresses) -> ReportSettings | None:
+    """No [report] table, or an empty weekly_to: no weekly report."""
+    _check_keys(table, "[report]", {"weekly_to", "day", "at", "timezone"}, fail)
+    to = addresses(table.get("weekly_to", []), "[report] weekly_to")
+    day = table.get("day", "monday")
+    if not isinstance(day, str) or day.strip().lower() not in DAYS:
+        raise fail("[report] day", f"'{day}' is not a day of the week (e.g. monday)")
+    at = table.get("at", "08:00")
+    if not isinstance(at, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", at.strip()):
+        raise fail("[report] at", f"'{at}' is not a time of day (use HH:MM, e.g. 08:00)")
+    zone = table.get("timezone", "UTC")
+    try:
+        ZoneInfo(str(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise fail("[report] timezone", f"'{zone}' is not a time zone (e.g. Europe/Berlin)"
+                   ) from None
+    if not to:
+        return None
+    return ReportSettings(weekly_to=to, day=DAYS.index(day.strip().lower()), at=at.strip(),
+                          timezone=str(zone))
