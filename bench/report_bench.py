@@ -174,7 +174,6 @@ def bench(kind: str, sizes: list[int], folder: Path) -> None:
                       + ", ".join(figures), flush=True)
         finally:
             server.shutdown()
-            server.server_close()
             db.dispose()
 
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from publicsuffixlist import PublicSuffixList
 
-from escalator import links_config, oauth_config
+from escalator import links_config, oauth_config, web_config
 from escalator.calendars_config import calendar_from_table
 from escalator.errors import ConfigError
 from escalator.settings import (
@@ -359,7 +359,7 @@ def _digest(r: _Reader, data: Mapping[str, Any]) -> DigestSettings | None:
 
 def _web(r: _Reader, data: Mapping[str, Any], env: Mapping[str, str]) -> WebSettings:
     web: WebSettings = r.dataclass_table(data, "web", WebSettings)
-    return links_config.check(web, r.path, env, r.fail)
+    return web_config.check(links_config.check(web, r.path, env, r.fail), r.fail)
 
 
 def _review(r: _Reader, table: Mapping[str, Any]) -> ReviewSettings:

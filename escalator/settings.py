@@ -96,6 +96,10 @@ class WebSettings:
     action_link_days: int = 7  # an emailed action link expires after this
     secret: str = ""  # signs the links; or ESCALATOR_WEB_SECRET (wins), or secret_file
     secret_file: str = ""  # the key in a file of mode 0600, made once if it does not exist
+    allowed_hosts: tuple[str, ...] = ()  # Host headers served; () = loopback (escalator.web_config)
+    max_connections: int = 100  # served at once; the rest get a 503, so intake keeps its fds
+    header_timeout_seconds: int = 10  # a request's headers must arrive within this
+    idle_timeout_seconds: int = 5  # a kept-alive connection without a new request closes
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ def site(database_url: str) -> Iterator[Dashboard]:
     server = serve((db, settings))
     yield server
     server.shutdown()
-    server.server_close()
     db.dispose()
 
 

@@ -50,7 +50,6 @@ def site(tmp_path: Path) -> Iterator[Dashboard]:
     server = start_dashboard(db, replace(settings, web=WebSettings(port=0)), clock=lambda: now)
     yield server
     server.shutdown()
-    server.server_close()
     db.dispose()
 
 

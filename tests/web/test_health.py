@@ -53,7 +53,6 @@ def serve(world: tuple[Database, Settings], now: datetime, probe: Probe | None =
 
 def stop(server: Dashboard) -> None:
     server.shutdown()
-    server.server_close()
 
 
 def test_healthz_is_open_readyz_and_metrics_need_the_token(

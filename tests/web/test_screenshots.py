@@ -56,7 +56,6 @@ def site(tmp_path: Path) -> Iterator[Dashboard]:
                              clock=lambda: T0 + timedelta(hours=6))
     yield server
     server.shutdown()
-    server.server_close()
     db.dispose()
 
 
@@ -92,7 +91,6 @@ def late_site(tmp_path: Path) -> Iterator[Dashboard]:
     server = start_dashboard(db, replace(settings, web=WebSettings(port=0)), clock=lambda: now)
     yield server
     server.shutdown()
-    server.server_close()
     db.dispose()
 
 
