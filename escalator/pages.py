@@ -10,7 +10,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from escalator import charts
+from escalator import charts, render
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -68,7 +68,7 @@ def environment() -> Environment:
     env.filters.update(money=money, percent=percent, time=short_time, span=span,
                        severity=severity_label)
     env.globals.update(hbars=charts.hbars, columns=charts.columns, money=money,
-                       exposure_bars=exposure_bars)
+                       exposure_bars=exposure_bars, command_help=render.command_help)
     return env
 
 

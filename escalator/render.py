@@ -22,11 +22,14 @@ from jinja2 import (
     TemplateError,
     TemplateSyntaxError,
     UndefinedError,
+    pass_context,
     select_autoescape,
 )
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from escalator.errors import ConfigError
+from parser.commands import REGISTRY, Help, Registry
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 PARTS = ("subject.txt", "txt", "html")
@@ -63,6 +66,7 @@ def environment(directory: str = str(TEMPLATES)) -> Environment:
     env.filters["lines"] = lines
     env.filters["changed"] = changed
     env.globals["example_owner"] = example_owner
+    env.globals["command_help"] = command_help
     return env
 
 
@@ -97,6 +101,17 @@ def example_owner(esc: Any, mailbox: str) -> str:
     if esc:
         return str(esc["csm"])
     return "name@" + str(mailbox).rsplit("@", 1)[-1]
+
+
+@pass_context
+def command_help(context: Context, footer: bool = False, answers: bool = False) -> list[Help]:
+    """The reply commands' help lines from the registry (`registry` in the context, else
+    the parser's): `footer`, the footer's; `answers`, the review answers'. Owner:'s
+    example is a real colleague's address (example_owner)."""
+    registry = context.get("registry") or REGISTRY
+    assert isinstance(registry, Registry)
+    owner = example_owner(context.get("esc"), str(context.get("mailbox") or ""))
+    return registry.help(owner, footer=footer, answers=answers)
 
 
 def ago(value: Any, now: datetime) -> str:

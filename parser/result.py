@@ -79,15 +79,9 @@ class Intake:
     notes: tuple[Problem, ...] = ()  # values that were present but unreadable and were left out
 
 
-COMMAND_NAMES = (
-    "ack", "status", "severity", "owner", "steps", "type", "category", "links", "note",
-    "account",
-)
-
-
 @dataclass(frozen=True)
 class Command:
-    name: str  # one of COMMAND_NAMES
+    name: str  # a name of the command registry (parser/commands/table.py)
     value: str  # normalised: status lower-case, severity "1".."4", owner an address
     line: str  # the line as typed, for confirmations
     escalation: int | None = None  # N when the line names it ("ESC-12: ack"), else None

@@ -8,21 +8,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from escalator.service import events, review
-from escalator.service.accounts import csm_team, link_escalation
 from escalator.service.answers import answer
+from escalator.service.commands import TABLE, Context, Table
 from escalator.service.outbox import enqueue
-from escalator.service.recipients import (
-    add_people,
-    add_stakeholders,
-    dedupe,
-    left_out_problem,
-    may_take_part,
-    rung_addresses,
-)
+from escalator.service.recipients import add_people, dedupe, left_out_problem
 from escalator.service.state import reschedule
 from escalator.settings import Settings
-from escalator.sla import resume, retarget, rung_index
-from models import Escalation, EscalationAccount, Notice
+from models import Escalation
 from parser.result import Command, Reply
 
 MAX_PROBLEMS = 10  # listed in one answer; the rest are counted
@@ -38,34 +30,39 @@ def apply_reply(session: Session, settings: Settings, esc: Escalation, reply: Re
 def apply_commands(session: Session, settings: Settings, esc: Escalation,
                    commands: Sequence[Command], actor: str, now: datetime, *,
                    via: str = "email", text: str = "",
-                   problems: Sequence[str] = ()) -> list[str]:
-    """The one path every change by a person takes (a reply, an action link, the dashboard):
-    apply each command in order, one audit event each (naming `via` unless it is email),
-    then one recap to everyone; return what changed, as sentences for the recap.
+                   problems: Sequence[str] = (), table: Table = TABLE) -> list[str]:
+    """The one path every change by a person takes (a reply, an action link, the dashboard,
+    the API): apply each command in order through the command table (service/commands/),
+    the review answers last, one audit event each (naming `via` unless it is email), then
+    one recap to everyone; return what changed, as sentences for the recap.
 
-    `text` is a reply's new text, read for review answers; `problems` are the parser's."""
-    refused: list[str] = []  # what this layer will not apply: said in the answer
-    _say(refused, left_out_problem(esc, settings, add_people(esc, settings, [actor])))
+    `text` is a reply's new text, read for review answers; `problems` are the parser's.
+    A command the table does not know is refused and said, never dropped."""
+    ctx = Context(session, settings, esc, actor, now)
+    _say(ctx.refused, left_out_problem(esc, settings, add_people(esc, settings, [actor])))
     changes: list[str] = []
-    notified: list[str] = []
-    answers = review.read_answers(text)  # not commands to the parser: read them here
+    answers = review.read_answers(text, table.registry)  # not the line reader's: read here
     before = esc.status
     suffix = "" if via == "email" else f" (via {via})"
-    for command in _one_owner(review.without_answers(tuple(commands), answers), refused):
-        change = _apply(session, settings, esc, command, actor, now, notified, refused)
+    given = _known(review.without_answers(tuple(commands), answers), table, ctx.refused)
+    ordered = [c for c in given if not table.is_answer(c.name)]
+    answered = [c for c in [*given, *answers.commands] if table.is_answer(c.name)]
+    for command in [*_one_owner(ordered, ctx.refused), *answered]:
+        change = table.apply(ctx, command)
         if change:
             changes.append(change)
-            events.add(session, esc, now, command.name, actor, change + suffix)
-    changes.extend(review.record(session, esc, answers, actor, now))
+            events.add(session, esc, now, table.event(command.name), actor, change + suffix)
+    if answered:
+        changes.extend(review.finish(session, esc, actor, now))
     if before != "done" and esc.status == "done":
         # CSM and owner hear of it in the review request: no recap of the same event
-        notified.extend(review.request(session, settings, esc, now, changes))
+        ctx.notified.extend(review.request(session, settings, esc, now, changes))
     reschedule(esc, settings, now)
-    problems = _bounded([*problems, *answers.problems, *refused])
+    problems = _bounded([*problems, *answers.problems, *ctx.refused])
     if changes:
         # the sender hears too, even when the stakeholder bound left them out
         enqueue(session, settings, kind="recap", now=now,
-                to=dedupe([*esc.stakeholders, actor], notified), esc=esc,
+                to=dedupe([*esc.stakeholders, actor], ctx.notified), esc=esc,
                 context={"changes": changes, "actor": actor, "problems": problems})
     elif problems:
         answer(session, settings, kind="confirmation", to=actor, now=now, esc=esc,
@@ -73,33 +70,12 @@ def apply_commands(session: Session, settings: Settings, esc: Escalation,
     return changes
 
 
-def _apply(session: Session, settings: Settings, esc: Escalation, c: Command, actor: str,
-           now: datetime, notified: list[str], refused: list[str]) -> str | None:
-    if c.name == "ack":
-        return _acknowledge(esc, now, actor)
-    if c.name == "status":
-        return _status(settings, esc, c.value, now, actor)
-    if c.name == "severity":
-        return _severity(session, settings, esc, int(c.value), now, notified)
-    if c.name == "owner":
-        return _owner(settings, esc, c.value.lower(), refused)
-    if c.name == "steps":
-        esc.steps = [*esc.steps, c.value]
-        return f"step to resolve added: {c.value}"
-    if c.name == "type":
-        esc.type = c.value
-        return f"type set to {c.value}"
-    if c.name == "category":
-        esc.category = c.value
-        return f"category set to {c.value}"
-    if c.name == "links":
-        esc.links = [*esc.links, *c.value.split()]
-        return f"links added: {c.value}"
-    if c.name == "note":
-        return f"note: {c.value}"
-    if c.name == "account":
-        return _account(session, esc, c.value, now)
-    return None
+def _known(commands: Sequence[Command], table: Table, refused: list[str]) -> list[Command]:
+    """The commands the table can apply; any other (from a caller, not the parser) is said."""
+    for c in commands:
+        if not table.knows(c.name):
+            refused.append(f"{c.name}: not a command; nothing was done for it")
+    return [c for c in commands if table.knows(c.name)]
 
 
 def _say(refused: list[str], problem: str | None) -> None:
@@ -121,80 +97,3 @@ def _one_owner(commands: tuple[Command, ...] | list[Command],
         refused.append(f"Owner: given {len(owners)} times in one reply; only the first "
                        f"({owners[0].value}) counts: one owner per reply")
     return [c for c in commands if c.name != "owner" or c is owners[0]]
-
-
-def _owner(settings: Settings, esc: Escalation, address: str, refused: list[str]) -> str | None:
-    if not may_take_part(address, settings):
-        refused.append(f"Owner: '{address}' — not a colleague's address, so the owner stays "
-                       f"{esc.owner} (an owner is in an internal domain or on "
-                       "[organization] allowed_external)")
-        return None
-    esc.owner = address
-    _say(refused, left_out_problem(esc, settings, add_people(esc, settings, [address])))
-    return f"owner set to {address}"
-
-
-def _account(session: Session, esc: Escalation, typed: str, now: datetime) -> str | None:
-    """Re-link to the account directory as intake does; the account's team climbs."""
-    before = esc.account
-    link = session.get(EscalationAccount, esc.id)
-    if link is not None:
-        session.delete(link)
-        session.flush()  # one link row per escalation: the old one goes first
-    esc.account = typed
-    found = link_escalation(session, esc, now)
-    esc.team = found.team or csm_team(session, esc.csm) or None
-    if esc.account == before:
-        return None
-    return f"account {before} → {esc.account}"
-
-
-def _acknowledge(esc: Escalation, now: datetime, actor: str) -> str | None:
-    if esc.acknowledged_at is not None:
-        return None
-    esc.acknowledged_at = now
-    return f"acknowledged by {actor}"
-
-
-def _status(settings: Settings, esc: Escalation, status: str, now: datetime,
-            actor: str) -> str | None:
-    if status == esc.status:
-        return None
-    before = esc.status
-    if before == "waiting" and esc.paused_at is not None:
-        r = resume(settings.policy, esc.severity, esc.paused_at, now, esc.response_due_at,
-                   esc.resolution_due_at)
-        esc.response_due_at, esc.resolution_due_at = r.response_due_at, r.resolution_due_at
-        esc.paused_seconds += int(r.waited.total_seconds())
-        esc.paused_at = None
-    if status == "waiting":
-        esc.paused_at = now
-    if status in ("working", "done") and esc.acknowledged_at is None:
-        esc.acknowledged_at = now  # acting on it is an acknowledgement
-    esc.resolved_at = now if status == "done" else None
-    esc.status = status
-    return f"status {before} → {status}"
-
-
-def _severity(session: Session, settings: Settings, esc: Escalation, severity: int,
-              now: datetime, notified: list[str]) -> str | None:
-    if severity == esc.severity:
-        return None
-    before = esc.severity
-    # a pause still running is not counted here: its resume counts it, once
-    targets = retarget(settings.policy, before, severity, esc.opened_at, esc.response_due_at)
-    esc.severity = severity
-    esc.response_due_at = targets.response_due_at
-    esc.resolution_due_at = targets.resolution_due_at
-    change = f"severity {before} → {severity}"
-    if rung_index(targets.first_rung) > rung_index(esc.rung):
-        # a rise above the current rung notifies that rung at once; a fall un-notifies nobody
-        esc.rung = targets.first_rung
-        people = rung_addresses(settings, esc, targets.first_rung)
-        session.add(Notice(escalation_id=esc.id, target="new", rung=targets.first_rung,
-                           due_at=now, sent_at=now))
-        add_stakeholders(esc, settings, people)
-        if enqueue(session, settings, kind="new", now=now, to=people, esc=esc) is not None:
-            notified.extend(people)
-        change += f"; {targets.first_rung} notified"
-    return change

@@ -2,14 +2,13 @@
 answered by reply (`Satisfied: yes|no`, `Root cause: ...`, `Prevention: ...`), reminded
 after [review] remind_after, at most max_reminders times, by `review_sweep`.
 
-The answers are read from the reply's new text (Reply.text) here, not by the parser:
-to the parser they are free text, which would otherwise become a note.
+The answers are commands of the registry (parser/commands/satisfied.py, root_cause.py,
+prevention.py), read from a reply's whole new text by parser.commands.read_answers and
+applied, after the reply's other commands, by service/commands/ of the same names.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,61 +20,14 @@ from escalator.service.outbox import enqueue
 from escalator.service.recipients import dedupe
 from escalator.settings import Settings
 from models import Escalation, Review
+from parser.commands.answers import Answers, read_answers
 from parser.result import Command
 
-_LABEL = re.compile(
-    r"^\s*(?:[•●◦▪\-*+]\s+)?[*_]*(?P<label>satisfied|customer\s+satisfied|root[\s-]*cause|"
-    r"prevention|what\s+would\s+have\s+prevented\s+it\??)[*_]*\s*[:：=]\s*[*_]*(?P<value>.*)$",
-    re.I,
-)
-_YES = {"yes", "y", "true", "satisfied"}
-_NO = {"no", "n", "false", "not satisfied", "unsatisfied"}
+__all__ = ["Answers", "finish", "missing", "of", "read_answers", "request", "review_sweep",
+           "without_answers"]
+
+TEXT = 4000  # an answer is kept to this many characters
 BATCH = 200
-
-
-@dataclass(frozen=True)
-class Answers:
-    satisfied: bool | None = None
-    root_cause: str | None = None
-    prevention: str | None = None
-    lines: tuple[str, ...] = ()  # the lines they came from, to keep them out of the note
-    problems: tuple[str, ...] = field(default_factory=tuple)
-
-    def __bool__(self) -> bool:
-        return any(v is not None for v in (self.satisfied, self.root_cause, self.prevention))
-
-
-def read_answers(text: str) -> Answers:
-    """The review answers in a reply's new text. A label with nothing after it takes the
-    following lines, until a blank line or another label."""
-    found: dict[str, str] = {}
-    lines: list[str] = []
-    problems: list[str] = []
-    current: str | None = None
-    for raw in text.splitlines():
-        m = _LABEL.match(raw)
-        if m:
-            label = m.group("label").lower()
-            current = ("satisfied" if "satisf" in label else
-                       "root_cause" if label.startswith("root") else "prevention")
-            found[current] = m.group("value").strip().strip("*_").strip()
-            lines.append(raw)
-            if found[current]:
-                current = None  # the value is on its line: what follows is not part of it
-        elif current and raw.strip() and current != "satisfied":
-            found[current] = (found[current] + " " + raw.strip()).strip()
-            lines.append(raw)
-        else:
-            current = None
-    satisfied: bool | None = None
-    if "satisfied" in found:
-        word = found["satisfied"].lower().rstrip(".!")
-        if word in _YES or word in _NO:
-            satisfied = word in _YES
-        else:
-            problems.append(f"Satisfied: '{found['satisfied']}' — answer yes or no")
-    return Answers(satisfied, found.get("root_cause") or None, found.get("prevention") or None,
-                   tuple(lines), tuple(problems))
 
 
 def without_answers(commands: tuple[Command, ...], answers: Answers) -> tuple[Command, ...]:
@@ -100,29 +52,22 @@ def missing(review: Review) -> list[str]:
                                        ("Prevention", review.prevention)) if value is None]
 
 
-def record(session: Session, esc: Escalation, answers: Answers, actor: str,
-           now: datetime) -> list[str]:
-    """Store the answers given; the review is complete once all three are in."""
-    if not answers:
-        return []
+def of(session: Session, esc: Escalation, actor: str) -> Review:
+    """The escalation's review, begun if need be, as answered by `actor` (the applies of
+    the answer commands, service/commands/satisfied.py etc., write into it)."""
     review = session.get(Review, esc.id) or _new(session, esc)
-    changes = []
-    if answers.satisfied is not None:
-        review.satisfied = answers.satisfied
-        changes.append(f"review: customer satisfied: {'yes' if answers.satisfied else 'no'}")
-    if answers.root_cause:
-        review.root_cause = answers.root_cause[:4000]
-        changes.append(f"review: root cause: {answers.root_cause}")
-    if answers.prevention:
-        review.prevention = answers.prevention[:4000]
-        changes.append(f"review: prevention: {answers.prevention}")
     review.answered_by = actor
-    if not missing(review) and review.completed_at is None:
-        review.completed_at, review.next_reminder_at = now, None
-        changes.append("review complete")
-    for change in changes:
-        events.add(session, esc, now, "review", actor, change)
-    return changes
+    return review
+
+
+def finish(session: Session, esc: Escalation, actor: str, now: datetime) -> list[str]:
+    """After answers were applied: the review is complete once all three are in."""
+    review = session.get(Review, esc.id)
+    if review is None or missing(review) or review.completed_at is not None:
+        return []
+    review.completed_at, review.next_reminder_at = now, None
+    events.add(session, esc, now, "review", actor, "review complete")
+    return ["review complete"]
 
 
 def request(session: Session, settings: Settings, esc: Escalation, now: datetime,

@@ -1,0 +1,26 @@
+"""Status: waiting pauses the SLA clocks, leaving waiting resumes them (the targets move
+by the pause); working or done acknowledges; done resolves."""
+
+from escalator.service.commands import Context
+from escalator.sla import resume
+from parser.result import Command
+
+
+def apply(ctx: Context, command: Command) -> str | None:
+    esc, now, status = ctx.esc, ctx.now, command.value
+    if status == esc.status:
+        return None
+    before = esc.status
+    if before == "waiting" and esc.paused_at is not None:
+        r = resume(ctx.settings.policy, esc.severity, esc.paused_at, now, esc.response_due_at,
+                   esc.resolution_due_at)
+        esc.response_due_at, esc.resolution_due_at = r.response_due_at, r.resolution_due_at
+        esc.paused_seconds += int(r.waited.total_seconds())
+        esc.paused_at = None
+    if status == "waiting":
+        esc.paused_at = now
+    if status in ("working", "done") and esc.acknowledged_at is None:
+        esc.acknowledged_at = now  # acting on it is an acknowledgement
+    esc.resolved_at = now if status == "done" else None
+    esc.status = status
+    return f"status {before} → {status}"
