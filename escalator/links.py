@@ -153,6 +153,13 @@ def action_url(web: WebSettings, s: Signer, recipient: str, escalation_id: int, 
     return f"{web.public_url}/a/{token}"
 
 
+def offered(status: str, acknowledged: bool, owner: str, person: str) -> list[str]:
+    """The actions worth a link for `person`: not the state the escalation is in."""
+    skip = {status, *(["ack"] if acknowledged or status != "open" else []),
+            *(["own"] if owner.lower() == person.lower() else [])}
+    return [a for a in ACTIONS if a not in skip]
+
+
 @lru_cache(maxsize=4)
 def _file_key(path: str) -> str:
     """The key in `path`, which is created (mode 0600) if it does not exist.

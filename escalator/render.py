@@ -232,6 +232,8 @@ def sample_context(kind: str) -> dict[str, Any]:
                      "body": "Risk Level: Medium\nIssue: <script>alert(1)</script>\n",
                      "mailto": "mailto:a@b",
                      "summary": "Health score fell from 71 to 42"}}
+    if kind in ("ack", "new", "warning", "breach", "recap"):  # outbox.LINK_KINDS
+        base["links"] = sample_links()
     if kind in ("digest", "alert", "health"):
         base.pop("esc")
     return {**base, **specific.get(kind, {})}
@@ -263,3 +265,13 @@ def sample_escalation(now: datetime, number: int = 7, account: str = "Initech <L
         "resolution_due_at": now + timedelta(days=3),
         "next_escalation_at": now + timedelta(days=3),
     }
+
+
+def sample_links() -> list[dict[str, str]]:
+    """A copy's signed links as outbox._links makes them (tokens shortened)."""
+    url = "https://escalations.example.com"
+    return [*({"action": a, "label": label, "url": f"{url}/a/sample-{a}.sig"}
+              for a, label in (("working", "Working"), ("waiting", "Waiting on customer"),
+                               ("done", "Done"), ("own", "Take ownership"))),
+            {"action": "open", "label": "Open in the dashboard",
+             "url": f"{url}/escalations/ESC-7"}]

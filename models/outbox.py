@@ -18,6 +18,9 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(40))  # ack, rejection, new, breach, recap, ...
     to_addrs: Mapped[list[str]] = mapped_column(JSON)
     cc_addrs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # the envelope, when it is not To + Cc: a copy of its own for one recipient (its links
+    # are signed for them), whose headers still say who else got the email
+    deliver_to: Mapped[list[str] | None] = mapped_column(JSON)
     subject: Mapped[str] = mapped_column(Text)
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
@@ -36,3 +39,7 @@ class OutboxMessage(Base):
         Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
         Index("ix_outbox_escalation_id", "escalation_id"),
     )
+
+    def envelope(self) -> list[str]:
+        """Who this row is delivered to."""
+        return list(self.deliver_to) if self.deliver_to else [*self.to_addrs, *self.cc_addrs]

@@ -149,7 +149,7 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
                 stats.failed += 1
                 continue
             try:
-                result = sender.send(msg, [*row.to_addrs, *row.cc_addrs])
+                result = sender.send(msg, row.envelope())
             except SmtpUnavailable as e:  # the server went away: not worth trying the rest now
                 defer_rest(i, str(e))
                 return
@@ -165,7 +165,7 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
             refused = {a: f"{code} {text}" for a, (code, text) in result.refused.items()}
             mark(row.id, refused=refused)
             stats.sent += 1
-            _log(logging.INFO, "sent", row, f"to {_some([*row.to_addrs, *row.cc_addrs])}"
+            _log(logging.INFO, "sent", row, f"to {_some(row.envelope())}"
                  + (f"; refused by {_some(list(refused))}" if refused else ""))
     finally:
         sender.__exit__(None, None, None)
@@ -234,7 +234,7 @@ def _mark(session: Session, row_id: int, now: datetime, *, temporary: str | None
     elif permanent is not None:
         row.status = "failed"
         row.last_error = permanent[:2000]
-        row.refused = {a: permanent[:500] for a in [*row.to_addrs, *row.cc_addrs]}
+        row.refused = {a: permanent[:500] for a in row.envelope()}
         _log(logging.ERROR, "refused", row, permanent)
         _record(session, row, now, row.refused)
     else:

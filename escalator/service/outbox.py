@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from escalator import links
 from escalator.render import render
 from escalator.service import events
 from escalator.service.recipients import dedupe, mailbox
@@ -28,6 +29,8 @@ from models import Escalation, Event, OutboxMessage
 EVENTS = 5  # the last events a recap, breach or warning shows
 FAILURE_KINDS = ("delivery", "bounce")  # events the owner hears about in the next recap
 ADMIN_KINDS = ("fault",)  # our own failures: the admins' alert tells them, not the recaps
+# emails that carry signed action links (with [web] public_url): one copy per recipient
+LINK_KINDS = ("ack", "new", "warning", "breach", "recap")
 
 
 def message_domain(settings: Settings) -> str:
@@ -56,7 +59,9 @@ def enqueue(
 
     A recap goes To the owner (who must act) and Cc everyone else (informed); when the
     escalation has undelivered mail the owner has not heard of, the owner's copy is a
-    row of its own that lists it. The first row written is returned.
+    row of its own that lists it. With [web] public_url, the LINK_KINDS carry signed
+    action links, so each recipient gets a copy of their own (`_copies`). The first row
+    written is returned.
     """
     to_list = dedupe(to, mailbox(settings))
     cc_list = dedupe(cc, mailbox(settings), to_list)
@@ -71,10 +76,17 @@ def enqueue(
         ctx["events"] = _last_events(session, esc)
     ctx.update(context or {})
     owner = esc.owner.lower() if esc is not None else ""
+    signer = links.signer(settings.web) if kind in LINK_KINDS and esc is not None else None
     if kind != "recap" or esc is None or owner not in (*to_list, *cc_list):
+        if signer is not None and esc is not None:
+            return _copies(session, settings, kind, now, to_list, cc_list, esc, ctx,
+                           in_reply_to, signer)
         return _row(session, settings, kind, now, to_list, cc_list, esc, ctx, in_reply_to)
     others = [a for a in (*to_list, *cc_list) if a != owner]
     failures = _unreported_failures(session, esc)
+    if signer is not None:
+        return _copies(session, settings, kind, now, [owner], others, esc, ctx, in_reply_to,
+                       signer, {owner: {"failures": failures}})
     if not failures:
         return _row(session, settings, kind, now, [owner], others, esc, ctx, in_reply_to)
     first = _row(session, settings, kind, now, [owner], [], esc,
@@ -84,9 +96,35 @@ def enqueue(
     return first
 
 
+def _copies(session: Session, settings: Settings, kind: str, now: datetime,
+            to_list: list[str], cc_list: list[str], esc: Escalation, ctx: dict[str, Any],
+            in_reply_to: str | None, signer: links.Signer,
+            own: dict[str, dict[str, Any]] | None = None) -> OutboxMessage:
+    """One copy per recipient, its links signed for them: delivered to that one person,
+    its To and Cc saying who else got it, a Message-ID each, threaded alike. `own` adds
+    to one person's context (the owner's undelivered-mail list)."""
+    rows = [_row(session, settings, kind, now, to_list, cc_list, esc,
+                 {**ctx, **(own or {}).get(person, {}),
+                  "links": _links(settings, signer, esc, person, now)},
+                 in_reply_to, deliver_to=[person])
+            for person in (*to_list, *cc_list)]
+    return rows[0]
+
+
+def _links(settings: Settings, signer: links.Signer, esc: Escalation, person: str,
+           now: datetime) -> list[dict[str, str]]:
+    """The buttons of `person`'s copy: its actions, then the dashboard page."""
+    web = settings.web
+    actions = links.offered(esc.status, esc.acknowledged_at is not None, esc.owner, person)
+    return [*({"action": a, "label": links.ACTIONS[a],
+               "url": links.action_url(web, signer, person, esc.id, a, now)} for a in actions),
+            {"action": "open", "label": "Open in the dashboard",
+             "url": f"{web.public_url}/escalations/ESC-{esc.id}"}]
+
+
 def _row(session: Session, settings: Settings, kind: str, now: datetime, to_list: list[str],
          cc_list: list[str], esc: Escalation | None, ctx: dict[str, Any],
-         in_reply_to: str | None) -> OutboxMessage:
+         in_reply_to: str | None, deliver_to: list[str] | None = None) -> OutboxMessage:
     rendered = render(kind, ctx, settings.templates.dir or None)
     message_id = new_message_id(settings, esc, kind)
     references: list[str] = []
@@ -100,6 +138,7 @@ def _row(session: Session, settings: Settings, kind: str, now: datetime, to_list
         kind=kind,
         to_addrs=to_list,
         cc_addrs=cc_list,
+        deliver_to=deliver_to,
         subject=rendered.subject,
         text_body=rendered.text,
         html_body=rendered.html,

@@ -11,7 +11,8 @@ from escalator.errors import ConfigError
 from escalator.render import KINDS, TEMPLATES, check_templates, render, sample_context
 from mailer.message import SUBJECT_MAX, build_message
 
-REMOTE = re.compile(r"""(src|href)\s*=\s*["']?(https?:)?//""", re.I)
+# what a client would fetch on opening: images, backgrounds (links to pages are <a href>)
+REMOTE = re.compile(r"""(src|background)\s*=\s*["']?(https?:)?//|url\(""", re.I)
 
 
 @pytest.mark.parametrize("kind", KINDS)
