@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from parser.commands.registry import Registry, label_pattern, normal
+from parser.commands.registry import Registry
 from parser.commands.table import REGISTRY
 from parser.result import Command, Problem
 
@@ -32,7 +32,7 @@ class Answers:
 
 @lru_cache(maxsize=8)
 def _pattern(registry: Registry) -> re.Pattern[str]:
-    labels = label_pattern(label for spec in registry.answers for label in spec.labels)
+    labels = registry.alternation(registry.answers)
     return re.compile(rf"^\s*(?:[•●◦▪\-*+]\s+)?[*_]*(?P<label>{labels})[*_]*\s*[:：=]\s*"
                       r"[*_]*(?P<value>.*)$", re.I)
 
@@ -47,7 +47,7 @@ def read_answers(text: str, registry: Registry = REGISTRY) -> Answers:
     for raw in text.splitlines():
         m = _pattern(registry).match(raw)
         if m:
-            spec = registry.by_label[normal(m.group("label"))]
+            spec = registry.spec_of(m)
             current = spec.name
             found[current] = m.group("value").strip().strip("*_").strip()
             first[current] = raw.strip()
@@ -69,7 +69,7 @@ def read_answers(text: str, registry: Registry = REGISTRY) -> Answers:
         if isinstance(parsed, Problem):
             problems.append(str(parsed))
             continue
-        for one in (parsed,) if isinstance(parsed, str) else parsed:
+        for one in spec.values(parsed):
             commands.append(Command(spec.name, one, first[spec.name]))
     given = {c.name: c.value for c in commands}
     satisfied = given.get("satisfied")

@@ -34,8 +34,7 @@ def _one(spec: Spec, value: str, line: str) -> tuple[list[Command], Problem | No
     parsed = spec.parse(value.strip().strip("*_").strip())
     if isinstance(parsed, Problem):
         return [], parsed
-    values = (parsed,) if isinstance(parsed, str) else parsed
-    return [Command(spec.name, v, line) for v in values], None
+    return [Command(spec.name, v, line) for v in spec.values(parsed)], None
 
 
 def typo(line: str, registry: Registry = REGISTRY) -> str | None:
@@ -46,9 +45,8 @@ def typo(line: str, registry: Registry = REGISTRY) -> str | None:
     label = normal(match.group("label"))
     if len(label) < 3 or label in registry.by_label:  # a review answer's label, say
         return None
-    guesses = registry.guesses()
-    close = difflib.get_close_matches(label, list(guesses), n=1, cutoff=0.8)
-    if not close or not guesses[close[0]].plausible(line[match.end():]):
+    close = difflib.get_close_matches(label, list(registry.guesses), n=1, cutoff=0.8)
+    if not close or not registry.guesses[close[0]].plausible(line[match.end():]):
         return None
     return close[0][:1].upper() + close[0][1:]
 
@@ -69,7 +67,7 @@ def read(text: str, registry: Registry = REGISTRY
     for raw in text.split("\n"):
         escalation, line = _prefixed(_line(raw))
         if pending is not None:
-            if (line and escalation is None and not registry.ack.match(line)
+            if (line and escalation is None and not registry.bare.match(line)
                     and not registry.command.match(line)):
                 found, problem = _one(pending[0], line, pending[1] + " " + line)
                 commands.extend(_named(found, pending[2]))
@@ -81,9 +79,9 @@ def read(text: str, registry: Registry = REGISTRY
                 if note and note[-1]:
                     note.append("")
             continue
-        bare = registry.ack.match(line)
+        bare = registry.bare.match(line)
         if bare is not None:
-            found, problem = _one(registry.by_label[normal(bare.group("word"))], "", raw.strip())
+            found, problem = _one(registry.spec_of(bare), "", raw.strip())
             commands.extend(_named(found, escalation))
             problems.extend([problem] if problem else [])
             continue
@@ -98,7 +96,7 @@ def read(text: str, registry: Registry = REGISTRY
             notes.setdefault(escalation, []).append(
                 line if escalation is not None else raw.rstrip())
             continue
-        spec = registry.by_label[normal(match.group("label"))]
+        spec = registry.spec_of(match)
         if not match.group("value").strip() and spec.next_line:
             pending = (spec, raw.strip(), escalation)
             continue

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from parser.commands.spec import Spec
+from parser.result import Command, Problem
 
 # after a label: "Status:", "**Status:**", "Status =", "Status："; possessive runs, so
 # "status" + 10 KB of spaces is rejected in one pass, not n² steps
@@ -15,11 +16,13 @@ _AFTER_LABEL = r"[ \t]*+[*_]*+[ \t]*+[:：=][ \t]*+[*_]*+[ \t]*+(?P<value>.*)$"
 
 
 def label_pattern(labels: Iterable[str]) -> str:
-    """An alternation of labels, longest first; a space in a label is any run of spaces."""
+    """An alternation of labels, longest first. A space in a label is any run of spaces;
+    a hyphen any run of spaces and hyphens, or none ("root-cause": "Root cause", "Rootcause")."""
     ordered = sorted(set(labels), key=lambda label: (-len(label), label))
     if not ordered:
         return "(?!)"  # no labels: matches nothing (an empty alternation would match "")
-    return "|".join(r"\s+".join(re.escape(word) for word in label.split())
+    return "|".join(r"\s+".join(r"[\s-]*".join(re.escape(part) for part in word.split("-"))
+                                for word in label.split())
                     for label in ordered)
 
 
@@ -47,10 +50,26 @@ class Registry:
                 self.by_label[normal(label)] = spec
         if free_text not in self.by_name:
             raise ValueError(f"the free-text command {free_text!r} has no spec")
-        words = [w for s in self.specs for w in s.words]
-        labels = [label for s in self.commands for label in s.labels]
-        self.ack = re.compile(rf"^(?P<word>{label_pattern(words)})[ \t]*+[.!]*+$", re.I)
-        self.command = re.compile(rf"^(?P<label>{label_pattern(labels)}){_AFTER_LABEL}", re.I)
+        self.bare = re.compile(rf"^(?:{self.alternation(self.specs, words=True)})"
+                               r"[ \t]*+[.!]*+$", re.I)  # "ack", "Acknowledged."
+        self.command = re.compile(rf"^(?P<label>{self.alternation(self.commands)})"
+                                  + _AFTER_LABEL, re.I)
+        # the labels a typo'd one is compared with, and the command each one names
+        self.guesses = {label: spec for spec in self.commands for label in spec.typo_labels}
+
+    def alternation(self, specs: Iterable[Spec], words: bool = False) -> str:
+        """The specs' labels (or bare words) as one alternation, a named group per spec,
+        so a match says whose label it was (`spec_of`), however the label was spaced."""
+        groups = [f"(?P<_{self.specs.index(spec)}>{label_pattern(found)})" for spec in specs
+                  if (found := spec.words if words else spec.labels)]
+        return "|".join(groups) or "(?!)"
+
+    def spec_of(self, match: re.Match[str]) -> Spec:
+        """The spec whose label (or word) a match of an `alternation` pattern found."""
+        for key, value in match.groupdict().items():
+            if value is not None and key.startswith("_"):
+                return self.specs[int(key[1:])]
+        raise LookupError("the match is not of a registry's alternation")
 
     def __repr__(self) -> str:
         return f"Registry({', '.join(self.names)})"
@@ -69,9 +88,17 @@ class Registry:
         """The review answers, read from the whole new text (parser.commands.answers)."""
         return tuple(spec for spec in self.specs if spec.answer)
 
-    def guesses(self) -> dict[str, Spec]:
-        """The labels a typo'd one is compared with, and the command each one names."""
-        return {label: spec for spec in self.commands for label in spec.typo_labels}
+    def parse(self, name: str, value: str) -> tuple[Command, ...] | Problem:
+        """One command given by name and value, not typed in a reply (the API, a form):
+        the same parse as a reply's line "Name: value"."""
+        spec = self.by_name.get(name)
+        if spec is None:
+            return Problem(name[:40], "not a command; use one of " + ", ".join(self.names))
+        parsed = spec.parse(value.strip().strip("*_").strip())
+        if isinstance(parsed, Problem):
+            return parsed
+        line = f"{spec.title}: {value}" if spec.labels else spec.help
+        return tuple(Command(name, v, line) for v in spec.values(parsed))
 
     def help(self, owner: str, footer: bool = False, answers: bool = False) -> list[Help]:
         """The help lines: every command's, or only the footer's (`footer`), or the review

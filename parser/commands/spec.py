@@ -38,6 +38,11 @@ class Spec:
     def typo_labels(self) -> tuple[str, ...]:
         return self.labels[:1] if self.guesses is None else self.guesses
 
+    @staticmethod
+    def values(parsed: str | tuple[str, ...]) -> tuple[str, ...]:
+        """A parse's value(s), one per command."""
+        return (parsed,) if isinstance(parsed, str) else parsed
+
     @property
     def title(self) -> str:
         """How answers name it: "Status", "Root cause"."""

@@ -95,6 +95,8 @@ def test_the_review_answers_are_read_by_their_specs_as_commands() -> None:
         Command("root_cause", "the nightly job ran twice", "Root cause:"),
         Command("prevention", "a lock", "Prevention: a lock"))
     assert (answers.satisfied, answers.root_cause) == (True, "the nightly job ran twice")
+    for spelling in ("Root cause", "root-cause", "ROOTCAUSE", "Root - cause", "root--cause"):
+        assert read_answers(f"{spelling}: x").root_cause == "x", spelling
     # to the line reader they are free text (the service takes them out of the note)
     assert [c.name for c in read("Root cause: the job")[0]] == ["note"]
     assert typo("Root cause: the job") is None
@@ -102,5 +104,22 @@ def test_the_review_answers_are_read_by_their_specs_as_commands() -> None:
 
 def test_a_registry_without_bare_words_matches_no_empty_line() -> None:
     bare = Registry(s for s in SPECS if not s.words)
-    assert bare.ack.match("") is None and bare.ack.match("...") is None
+    assert bare.bare.match("") is None and bare.bare.match("...") is None
     assert read("ack\n...", bare)[0] == (Command("note", "ack\n...", "ack"),)
+
+
+def test_a_command_given_by_name_is_parsed_as_its_line_would_be() -> None:
+    assert REGISTRY.parse("status", "Working") == (
+        Command("status", "working", "Status: Working"),)
+    assert REGISTRY.parse("ack", "") == (Command("ack", "", "ack"),)
+    assert REGISTRY.parse("links", "see https://a.example/1 and https://a.example/2") == (
+        Command("links", "https://a.example/1", "Links: see https://a.example/1 and "
+                "https://a.example/2"),
+        Command("links", "https://a.example/2", "Links: see https://a.example/1 and "
+                "https://a.example/2"))
+    assert REGISTRY.parse("satisfied", "No") == (Command("satisfied", "no", "Satisfied: No"),)
+    assert REGISTRY.parse("severity", "7") == Problem("Severity", "7 — not a severity; use 1–4")
+    problem = REGISTRY.parse("stauts", "done")
+    assert isinstance(problem, Problem) and problem.field == "stauts"
+    assert "use one of ack, status," in problem.message
+    assert OWN.parse("flag", "RED") == (Command("flag", "red", "Flag: RED"),)
