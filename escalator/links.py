@@ -30,7 +30,7 @@ from escalator.oauth_config import key_file_problem
 from escalator.settings import WebSettings
 from models import UsedLink
 
-PURPOSES = ("action", "signin")
+PURPOSES = ("action", "signin", "form")  # form: a page's CSRF token, bound to its link
 # action -> the button's words; "open" (the dashboard page) needs no token
 ACTIONS = {
     "ack": "Acknowledge",
@@ -114,6 +114,22 @@ def _well_formed(data: Any) -> bool:
     return (isinstance(data, list) and len(data) == 5 and data[0] in PURPOSES
             and isinstance(data[1], str) and (data[2] is None or type(data[2]) is int)
             and isinstance(data[3], str) and type(data[4]) is int)
+
+
+FORM_DAYS = 1  # a page left open this long asks to be opened again
+
+
+def form_token(s: Signer, token: str, now: datetime) -> str:
+    """The hidden field of the page for `token`: its POST proves the page was loaded."""
+    return s.sign("form", digest(token), now, FORM_DAYS)
+
+
+def form_ok(s: Signer, token: str, field: str, now: datetime) -> bool:
+    try:
+        s.read(field, now, purpose="form", recipient=digest(token))
+    except LinkRefused:
+        return False
+    return True
 
 
 def digest(token: str) -> str:

@@ -17,11 +17,11 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from escalator import web_config
-from escalator.web import auth, health, pages
+from escalator.web import actions, auth, health, pages
 from escalator.web.site import Site, error_page
 
 log = logging.getLogger(__name__)
-MODULES = (health, pages)
+MODULES = (health, pages, actions)
 
 HEADERS = {
     "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; "
