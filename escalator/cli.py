@@ -87,6 +87,8 @@ def cmd_tick(args: argparse.Namespace) -> int:
         faults = f"; failed and put off: {ids}"
     if stats.failed_digests:
         faults += f"; digest failed for {', '.join(stats.failed_digests)}"
+    if stats.weekly:
+        faults += "; weekly report queued"
     print(f"tick at {now.isoformat()}: {stats.notices} notices; "
           f"{stats.delivery.sent} emails sent, {stats.delivery.deferred} deferred, "
           f"{stats.delivery.failed} failed{faults}")
@@ -232,8 +234,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     db = _database(settings)
+    week = None
+    if args.week:
+        from escalator.service.reports_week import report_settings, week_named
+
+        try:
+            week = week_named(report_settings(settings), args.week)
+        except ValueError as e:
+            raise EscalatorError(f"--week {args.week}: {e}") from None
     with db.transaction() as session:
-        report = build_report(session, utcnow())
+        report = build_report(session, utcnow(), settings, week)
     if args.html:
         try:
             with open(args.html, "w", encoding="utf-8") as f:
@@ -300,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("report", cmd_report, "roll-ups and SLA figures")
     p.add_argument("--json", action="store_true")
     p.add_argument("--html", metavar="PATH", help="write one self-contained HTML page")
+    p.add_argument("--week", metavar="YYYY-MM-DD",
+                   help="the weekly figures of the week whose report is on that day")
     return parser
 
 

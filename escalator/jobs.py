@@ -1,7 +1,8 @@
 """The periodic jobs, in the one order `run` and `tick` both use, and the intake handler.
 
-    tick(now):  sweep (SLA breaches) -> digests (daily, per person) -> reviews (reminders)
-                -> alerts (to [organization] admins) -> delivery (the outbox)
+    tick(now):  sweep (SLA breaches) -> digests (daily, per person) -> weekly (the leadership
+                report) -> reviews (reminders) -> alerts (to [organization] admins)
+                -> delivery (the outbox)
 
 Each job runs on its own, as GoAlert's engine runs its modules: one that raises is logged,
 named in TickStats.failed_jobs (with its one-line error in `errors`) and recorded in
@@ -31,6 +32,7 @@ from escalator.service.digest import digest_sweep
 from escalator.service.intake import handle_messages
 from escalator.service.review import review_sweep
 from escalator.service.sweep import sweep
+from escalator.service.weekly import weekly_sweep
 from escalator.settings import Settings
 from mailer.outcome import Batch, Handler, Outcome
 from mailer.smtp import MailSender, SmtpSender
@@ -56,6 +58,7 @@ class TickStats:
     failed_escalations: list[int] = field(default_factory=list)
     failed_digests: list[str] = field(default_factory=list)
     alerts: int = 0  # admin alerts written
+    weekly: int = 0  # weekly reports queued (0 or 1)
 
 
 def smtp_factory(settings: Settings) -> Callable[[], MailSender]:
@@ -84,6 +87,9 @@ def tick(db: Database, settings: Settings, now: datetime,
         failed = stats.failed_digests
         return f"digest failed for {len(failed)} people" if failed else None
 
+    def run_weekly() -> None:
+        stats.weekly = weekly_sweep(db, settings, now)
+
     def run_reviews() -> str | None:
         before = len(esc_failed)
         stats.reminders = review_sweep(db, settings, now, failed=esc_failed)
@@ -99,8 +105,8 @@ def tick(db: Database, settings: Settings, now: datetime,
         stats.delivery = deliver(db, settings, sender_factory)
 
     jobs: list[tuple[str, Callable[[], str | None]]] = [
-        ("sweep", run_sweep), ("digests", run_digests), ("reviews", run_reviews),
-        ("alerts", run_alerts)]
+        ("sweep", run_sweep), ("digests", run_digests), ("weekly", run_weekly),
+        ("reviews", run_reviews), ("alerts", run_alerts)]
     if deliver_outbox:
         jobs.append(("delivery", run_delivery))
     for name, job in jobs:

@@ -35,7 +35,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 PARTS = ("subject.txt", "txt", "html")
 # the kinds this module can render with a sample context; review_* belong to issue 7
 KINDS = ("ack", "rejection", "error", "new", "warning", "breach", "recap", "confirmation",
-         "digest", "alert", "health")
+         "digest", "alert", "health", "weekly")
 
 
 @dataclass(frozen=True)
@@ -234,7 +234,11 @@ def sample_context(kind: str) -> dict[str, Any]:
                      "summary": "Health score fell from 71 to 42"}}
     if kind in ("ack", "new", "warning", "breach", "recap"):  # outbox.LINK_KINDS
         base["links"] = sample_links()
-    if kind in ("digest", "alert", "health"):
+    if kind == "weekly":
+        from escalator.service.weekly import sample_context as weekly_sample
+
+        specific["weekly"] = weekly_sample(now)
+    if kind in ("digest", "alert", "health", "weekly"):
         base.pop("esc")
     return {**base, **specific.get(kind, {})}
 

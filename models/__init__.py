@@ -13,9 +13,10 @@ from models.notice import Notice
 from models.outbox import OutboxMessage
 from models.report_indexes import REPORT_INDEXES
 from models.review import Review
+from models.weekly import WeeklyReportSent
 
 __all__ = [
     "Account", "AccountAlias", "Base", "Credential", "DigestSent", "Escalation",
     "EscalationAccount", "Event", "HEALTH_INDEXES", "Inbound", "Notice", "OutboxMessage",
-    "REPORT_INDEXES", "Review", "UsedLink",
+    "REPORT_INDEXES", "Review", "WeeklyReportSent", "UsedLink",
 ]

@@ -12,7 +12,7 @@ and of type Churn Risk (case-insensitive). Accounts without a known ARR count as
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
@@ -20,6 +20,10 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.selectable import CTE
 
 from escalator.service.reports_sla import period_start, review_figures, sla_figures
+from escalator.settings import Settings
+
+if TYPE_CHECKING:
+    from escalator.service.reports_week import Week
 from models import Account, Escalation, EscalationAccount
 from models.escalation import OPEN_STATUSES
 
@@ -186,8 +190,15 @@ def renewals(session: Session, today: date) -> list[dict[str, Any]]:
     return windows
 
 
-def build_report(session: Session, now: datetime) -> dict[str, Any]:
-    """The whole `report --json` object (DESIGN.md's contract, and more)."""
+def build_report(session: Session, now: datetime, settings: Settings | None = None,
+                 week: Week | None = None) -> dict[str, Any]:
+    """The whole `report --json` object (DESIGN.md's contract, and more). "weekly": the
+    weekly report's figures (reports_week.py) for `week`, by default the last week whose
+    report time has passed."""
+    from escalator.service import reports_week
+
+    settings = settings or Settings()
+    span = week or reports_week.last_week(reports_week.report_settings(settings), now)
     r = rollups(session)
     return {
         "generated_at": now.isoformat().replace("+00:00", "Z"),
@@ -201,4 +212,5 @@ def build_report(session: Session, now: datetime) -> dict[str, Any]:
         "by_team": r["team"],
         "sla": sla_figures(session, now),
         "review": review_figures(session, period_start(now)),
+        "weekly": reports_week.week_figures(session, settings, span),
     }
