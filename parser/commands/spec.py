@@ -22,7 +22,9 @@ class Spec:
     name: str  # the Command's name; the service's module of the same name applies it
     help: str  # the help line: "Status: open | working | waiting | done"
     parse: Callable[[str], Parsed]  # the value after the colon, stripped -> value(s) | Problem
-    labels: tuple[str, ...] = ()  # "Label: value", lower-case; a space stands for any run
+    # "Label: value", lower-case; in a label a space stands for any run of spaces, a hyphen
+    # for any run of spaces and hyphens or none (registry.label_pattern)
+    labels: tuple[str, ...] = ()
     words: tuple[str, ...] = ()  # a line of this word alone ("ack"), lower-case
     detail: str = ""  # said after the help line where there is room: "(corrects the account)"
     footer: bool = True  # listed in every email's footer (the dashboard lists all)
