@@ -98,3 +98,27 @@ def test_breach_and_warning_carry_links_too(any_db: Database) -> None:
     for row in [*warnings, *breaches]:
         [person] = row.envelope()
         assert "ack" in actions(row, person)
+
+
+def test_a_reply_quoting_a_copy_with_links_applies_only_its_own_lines(
+        any_db: Database) -> None:
+    from models import Escalation, Event
+
+    intake(any_db, LINKED)
+    [new] = rows(any_db, "new")
+    # Outlook quotes with no ">" marks, lines stripped: the links must not read as commands
+    quoted = "\n".join(line.strip() for line in new.text_body.split("\n"))
+    msg = EmailMessage()
+    msg["From"] = "dir@example.com"
+    msg["To"] = "escalations@example.com"
+    msg["Subject"] = "RE: [ESC-1] New escalation"
+    msg["Message-ID"] = "<r1@mail.example.com>"
+    msg["In-Reply-To"] = f"<{new.message_id}>"
+    msg.set_content("Status: waiting\n\nFrom: Escalator <escalations@example.com>\n"
+                    "Sent: Tuesday, December 1, 2026 9:05 AM\n\n" + quoted)
+    handle_message(any_db, LINKED, bytes(msg), T0 + timedelta(hours=1))
+    with any_db.transaction() as s:
+        esc = s.get(Escalation, 1)
+        assert esc is not None and esc.status == "waiting"
+        kinds = list(s.scalars(select(Event.kind).where(Event.actor == "dir@example.com")))
+    assert kinds == ["status"]
