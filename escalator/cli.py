@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from escalator import config
+from escalator import config, links
 from escalator.db import Database, init_db
 from escalator.errors import EscalatorError, NotFound
 from escalator.jobs import intake_batch_handler, smtp_factory, tick, utcnow
@@ -38,6 +38,7 @@ def _sending_settings(args: argparse.Namespace) -> Settings:
 
     settings = _settings(args)
     check_templates(settings.templates.dir or None)
+    links.signer(settings.web)  # the links' key made now (or a one-line error), not mid-send
     return settings
 
 

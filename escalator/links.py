@@ -183,16 +183,11 @@ def _file_key(path: str) -> str:
     Written to a temporary file and linked into place, so two processes starting at once
     end up with the same key, never a half-written one."""
     if not os.path.exists(path):
-        tmp = f"{path}.{os.getpid()}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(32) + "\n")
         try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass  # another process made it first: use theirs
-        finally:
-            os.unlink(tmp)
+            _make_key_file(path)
+        except OSError as e:
+            raise ConfigError(f"[web] secret_file: cannot create '{path}': {e.strerror}"
+                              ) from None
     problem = key_file_problem(path)
     if problem:
         raise ConfigError(f"[web] secret_file: {problem}")
@@ -200,3 +195,16 @@ def _file_key(path: str) -> str:
     if len(key) < 16:
         raise ConfigError(f"[web] secret_file: '{path}' holds no key (16 characters or more)")
     return key
+
+
+def _make_key_file(path: str) -> None:
+    tmp = f"{path}.{os.getpid()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_urlsafe(32) + "\n")
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # another process made it first: use theirs
+    finally:
+        os.unlink(tmp)

@@ -106,3 +106,13 @@ def test_the_key_file_is_made_once_readable_by_its_owner_only(tmp_path: Path) ->
     assert second is not None and Path(path).read_text() == text
     assert second.read(first.sign("signin", "a@example.com", NOW, 1), NOW, purpose="signin")
     assert os.listdir(tmp_path) == ["web-secret.key"]  # no temporary file left
+
+
+def test_a_key_file_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    from escalator.errors import ConfigError
+
+    folder = tmp_path / "not-a-folder"
+    folder.write_text("a file where the key's folder should be")
+    web = WebSettings(public_url="https://esc.example.com", secret_file=str(folder / "k"))
+    with pytest.raises(ConfigError, match=r"^\[web\] secret_file: cannot create '.*': "):
+        links.signer(web)
