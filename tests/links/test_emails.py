@@ -122,3 +122,21 @@ def test_a_reply_quoting_a_copy_with_links_applies_only_its_own_lines(
         assert esc is not None and esc.status == "waiting"
         kinds = list(s.scalars(select(Event.kind).where(Event.actor == "dir@example.com")))
     assert kinds == ["status"]
+
+
+def test_only_the_owners_copy_lists_undelivered_mail(any_db: Database) -> None:
+    from escalator.service import events
+    from models import Escalation
+
+    intake(any_db, LINKED)
+    with any_db.transaction() as s:
+        esc = s.get(Escalation, 1)
+        assert esc is not None
+        events.add(s, esc, T0 + timedelta(minutes=5), "delivery", "escalator",
+                   "new email to gone@example.com not delivered: 550 no such user")
+    intake(any_db, LINKED, "Status: working\n", n=2)
+    recaps = {r.envelope()[0]: r for r in rows(any_db, "recap")}
+    assert "gone@example.com" in recaps["dir@example.com"].text_body  # the owner's
+    assert "gone@example.com" not in recaps["csm@example.com"].text_body
+    assert actions(recaps["dir@example.com"], "dir@example.com") == ["waiting", "done"]
+    assert actions(recaps["csm@example.com"], "csm@example.com") == ["waiting", "done", "own"]
