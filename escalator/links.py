@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from escalator.errors import ConfigError
+from escalator.links_config import MAX_DAYS  # the longest [web] action_link_days
 from escalator.oauth_config import key_file_problem
 from escalator.settings import WebSettings
 from models import UsedLink
@@ -153,6 +154,9 @@ def spend(session: Session, token: str, claim: Claim, now: datetime) -> None:
                                  used_at=now))
     except IntegrityError:
         raise LinkRefused("used", claim) from None
+    # a token expires at most MAX_DAYS after it was signed, so before it was used: a
+    # digest older than that can never be offered again (clicks are few: a small delete)
+    session.execute(delete(UsedLink).where(UsedLink.used_at < now - timedelta(days=MAX_DAYS)))
 
 
 def signer(web: WebSettings) -> Signer | None:

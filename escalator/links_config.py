@@ -24,7 +24,7 @@ from escalator.settings import WebSettings
 SECRET_ENV = "ESCALATOR_WEB_SECRET"
 DEFAULT_SECRET_FILE = "web-secret.key"
 MIN_SECRET = 16  # characters; a shorter secret is a guessable one
-MAX_DAYS = 365
+MAX_DAYS = 365  # also how long the table of used links keeps a digest
 
 
 def check(web: WebSettings, config_path: str, env: Mapping[str, str],

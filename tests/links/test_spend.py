@@ -144,3 +144,15 @@ def test_two_recipients_acknowledging_at_once_acknowledge_once(any_db: Database)
                  lambda: results.append(act(any_db, link("ack", "vp@example.com"))))
     assert sorted(bool(r.changes) for r in results) == [False, True]
     assert [r.already for r in results if not r.changes] == ["ESC-1 is acknowledged already"]
+
+
+def test_digests_older_than_any_link_can_live_are_let_go(any_db: Database) -> None:
+    open_one(any_db)
+    act(any_db, link("ack"), LATER)
+    much_later = LATER + timedelta(days=366)
+    late = SIGNER.sign("action", "vp@example.com", much_later, 7, escalation_id=1,
+                       action="done")
+    assert act(any_db, late, much_later).changes
+    with any_db.transaction() as s:
+        kept = list(s.scalars(select(UsedLink.used_at)))
+    assert kept == [much_later]
