@@ -17,8 +17,9 @@ from tests.support.samples import raw_email
 from tests.support.smtp_server import SmtpServer
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
-LADDER = {"manager": ("maya.manager@example.com",), "director": ("dan.director@example.com",),
-          "vp": ("vera.vp@example.com",), "executive": ("erin.ceo@example.com",)}
+LADDER: dict[str, tuple[str, ...]] = {
+    "manager": ("maya.manager@example.com",), "director": ("dan.director@example.com",),
+    "vp": ("vera.vp@example.com",), "executive": ("erin.ceo@example.com",)}
 
 
 class Clock:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
-from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +15,7 @@ from escalator.config import from_dict
 from escalator.db import Database
 from escalator.service.delivery import MAX_BACKOFF, deliver
 from escalator.service.intake import handle_message
+from mailer.message import OutgoingMessage
 from mailer.smtp import SendResult, SmtpSender
 from models import Event
 from tests.delivery.helpers import T0, Clock, factory, ids, open_escalation, rows, settings_for
@@ -88,7 +88,7 @@ class CrashingSender:
     def __init__(self, inner: SmtpSender) -> None:
         self.inner = inner
 
-    def send(self, msg: EmailMessage, recipients: list[str]) -> SendResult:
+    def send(self, msg: OutgoingMessage, recipients: list[str]) -> SendResult:
         self.inner.send(msg, recipients)
         raise CrashAfter250
 

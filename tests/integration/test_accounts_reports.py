@@ -15,6 +15,7 @@ import pytest
 from tests.integration.test_flow import reply_to, sent_to
 from tests.support.cli import Cli, ready_cli
 from tests.support.dovecot import Account
+from tests.support.parts import body_text
 from tests.support.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.integration
@@ -117,9 +118,9 @@ def test_report_counts_match_hand_computed(cli: Cli, dovecot: Account, smtp_serv
     assert "ent.director@example.com" in shown["stakeholders"]
     # the unknown account was created, and its acknowledgement says so
     [ack7] = [m for m in sent_to(smtp_server, CSM, "Received") if "[ESC-7]" in m["Subject"]]
-    assert "New account" in ack7.get_body(("plain",)).get_content()
+    assert "New account" in body_text(ack7)
     [ack1] = [m for m in sent_to(smtp_server, CSM, "Received") if "[ESC-1]" in m["Subject"]]
-    assert "New account" not in ack1.get_body(("plain",)).get_content()
+    assert "New account" not in body_text(ack1)
 
 
 def test_report_html_is_one_self_contained_page(cli: Cli, dovecot: Account,

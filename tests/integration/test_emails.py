@@ -15,11 +15,12 @@ from email.utils import getaddresses, make_msgid
 from pathlib import Path
 
 import pytest
-from imapclient import IMAPClient
+from imapclient import IMAPClient  # type: ignore[import-untyped]
 
 from tests.integration.test_flow import reply_to
 from tests.support.cli import Cli
 from tests.support.dovecot import Account
+from tests.support.parts import body_text
 from tests.support.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.integration
@@ -86,8 +87,8 @@ def test_every_email_is_tagged_threaded_safe_and_auto_generated(
         root = first_of.setdefault(number.group(1), str(msg["Message-ID"]))
         if root != str(msg["Message-ID"]):
             assert root in str(msg["References"]) and str(msg["In-Reply-To"]) == root
-        html = msg.get_body(("html",)).get_content()
-        text = msg.get_body(("plain",)).get_content()
+        html = body_text(msg, "html")
+        text = body_text(msg)
         assert "<script" not in html.lower() and "<img" not in html.lower()
         if number.group(1) == "2":
             assert "Müller &lt;b&gt;GmbH&lt;/b&gt;" in html and "Müller <b>GmbH</b>" in text
@@ -98,7 +99,7 @@ def test_every_email_is_tagged_threaded_safe_and_auto_generated(
 
     # the reply's recap goes To the owner, Cc the others; the bad line is reported
     recap = next(m for m in reversed(received) if ".recap." in str(m["Message-ID"]))
-    assert "Severity: 7" in recap.get_body(("plain",)).get_content()
+    assert "Severity: 7" in body_text(recap)
     assert len(getaddresses(recap.get_all("To", []))) == 1 and recap["Cc"]
 
     # one conversation per escalation, as an IMAP server threads them

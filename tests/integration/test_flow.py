@@ -14,6 +14,7 @@ import pytest
 
 from tests.support.cli import Cli
 from tests.support.dovecot import Account
+from tests.support.parts import body_text
 from tests.support.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.integration
@@ -74,7 +75,7 @@ def reply_to(original: EmailMessage, sender: str, body: str) -> bytes:
     msg["Message-ID"] = make_msgid(domain="mail.example.com")
     msg["In-Reply-To"] = original["Message-ID"]
     msg["References"] = original["Message-ID"]
-    quoted = "\n".join("> " + line for line in original.get_body(("plain",)).get_content()
+    quoted = "\n".join("> " + line for line in body_text(original)
                        .splitlines())
     msg.set_content(f"{body}\n\nOn Thu, 26 Nov 2026, Escalator wrote:\n{quoted}\n")
     return bytes(msg)
@@ -102,7 +103,7 @@ def test_seed_004_flow_end_to_end(cli: Cli, dovecot: Account, smtp_server: SmtpS
     assert esc["rung"] == "director"
     assert dovecot.messages("INBOX") == [] and len(dovecot.messages("Processed")) == 1
     [ack] = sent_to(smtp_server, CSM, "Received")
-    assert "[ESC-1]" in ack["Subject"] and "ESC-1" in ack.get_body(("plain",)).get_content()
+    assert "[ESC-1]" in ack["Subject"] and "ESC-1" in body_text(ack)
     assert len(sent_to(smtp_server, "dan.director@example.com", "New escalation")) == 1
     assert sent_to(smtp_server, "vera.vp@example.com") == []
 
@@ -135,7 +136,7 @@ def test_seed_004_flow_end_to_end(cli: Cli, dovecot: Account, smtp_server: SmtpS
     assert any(e["kind"] == "note" and "CTO" in e["detail"] for e in shown["events"])
     recaps = sent_to(smtp_server, CSM, "Recap")
     assert len(sent_to(smtp_server, CSM)) > smtp_before and recaps
-    assert "working" in recaps[-1].get_body(("plain",)).get_content()
+    assert "working" in body_text(recaps[-1])
 
     # acknowledged: the response ladder has stopped
     cli.run("tick", "--at", _shift(due, minutes=60 * 12))
@@ -150,7 +151,7 @@ def test_unusable_email_gets_a_reply_naming_what_is_missing(
     assert cli.json("list") == []
     assert dovecot.messages("INBOX") == [] and len(dovecot.messages("Failed")) == 1
     [answer] = sent_to(smtp_server, CSM)
-    body = answer.get_body(("plain",)).get_content()
+    body = body_text(answer)
     assert "Account" in body and "not found" in body
 
 

@@ -16,6 +16,7 @@ from tests.integration.test_accounts_reports import escalation
 from tests.integration.test_flow import reply_to, sent_to
 from tests.support.cli import Cli, ready_cli
 from tests.support.dovecot import Account
+from tests.support.parts import body_text
 from tests.support.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.integration
@@ -62,9 +63,9 @@ def test_health_drop_asks_the_csm_once_and_the_reply_opens_an_escalation(
     [mail] = asked(smtp_server)
     assert mail["Subject"] == ("Consider an escalation: Globex Corporation – Health score "
                                "fell from 72 to 42")
-    text = mail.get_body(("plain",)).get_content()
+    text = body_text(mail)
     assert "Risk Level: Medium" in text and "fell below 50: 72 → 42" in text
-    html = mail.get_body(("html",)).get_content()
+    html = body_text(mail, "html")
     assert 'href="mailto:escalations@example.com?subject=Escalation%3A%20Globex' in html
 
     # still low, lower even (not by 30 more): nobody is asked again

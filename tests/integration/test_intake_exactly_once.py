@@ -87,8 +87,8 @@ def _assert_each_once(cli: Cli, dovecot: Account, smtp: SmtpServer, count: int,
     assert sorted(acks) == sorted(f"csm{n}@example.com" for n in range(1, count + 1))
     for csm, ids in acks.items():
         assert len(ids) == 1, f"{csm} got {len(ids)} different acknowledgements"
-        [(message_id, copies)] = ids.items()
-        assert copies == 1, f"{csm} got acknowledgement {message_id} {copies} times"
+        [(message_id, times)] = ids.items()
+        assert times == 1, f"{csm} got acknowledgement {message_id} {times} times"
 
 
 def _without_second_copy(messages: list[Received], message_id: str) -> list[Received]:

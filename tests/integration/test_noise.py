@@ -16,6 +16,7 @@ import pytest
 
 from tests.support.cli import Cli, write_config
 from tests.support.dovecot import Account
+from tests.support.parts import body_text
 from tests.support.samples import raw_email
 from tests.support.smtp_server import SmtpServer
 
@@ -63,7 +64,7 @@ def _email(sender: str, subject: str, body: str, *, in_reply_to: str = "",
 
 def _quoted(ack: EmailMessage, top: str) -> str:
     quoted = "\n".join("> " + line for line in
-                       ["Status: Done", *ack.get_body(("plain",)).get_content().splitlines()])
+                       ["Status: Done", *body_text(ack).splitlines()])
     return f"{top}\n\nOn Thu, 26 Nov 2026, Escalations wrote:\n{quoted}\n"
 
 

@@ -14,6 +14,7 @@ import pytest
 from tests.integration.test_flow import CSM, reply_to, seed_004, sent_to
 from tests.support.cli import Cli
 from tests.support.dovecot import Account
+from tests.support.parts import body_text
 from tests.support.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.integration
@@ -27,7 +28,7 @@ TURKISH = ("Kimden: Escalator <escalations@example.com>\nGönderildi: 30 Kasım 
 
 
 def outlook_reply(recap: EmailMessage, top: str, block: str) -> bytes:
-    quoted = recap.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    quoted = body_text(recap).replace("\r\n", "\n")
     msg = EmailMessage()
     msg["From"] = f"Carla CSM <{CSM}>"
     msg["To"] = "Escalator <escalations@example.com>"
@@ -60,7 +61,7 @@ def test_reply_to_our_recap_applies_only_the_command_at_the_top(
                                      "Status: working"))
     cli.run("poll", "--once")
     recap = sent_to(smtp_server, CSM, "Recap")[-1]
-    assert "Owner:" in recap.get_body(("plain",)).get_content()  # the facts and help quoted
+    assert "Owner:" in body_text(recap)  # the facts and help quoted
     before = cli.json("show", "ESC-1")
 
     dovecot.append("INBOX", outlook_reply(recap, "Status: waiting", block))
@@ -73,6 +74,6 @@ def test_reply_to_our_recap_applies_only_the_command_at_the_top(
     new = after["events"][len(before["events"]):]
     assert [(e["kind"], e["actor"]) for e in new] == [("status", CSM)]
     answer = sent_to(smtp_server, CSM, "Recap")[-1]
-    changes = answer.get_body(("plain",)).get_content().split("Where it stands now")[0]
+    changes = body_text(answer).split("Where it stands now")[0]
     assert "working → waiting" in changes
     assert "severity" not in changes and "owner" not in changes and "note" not in changes

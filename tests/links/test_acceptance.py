@@ -67,7 +67,7 @@ def wait_for(smtp: SmtpServer, proc: Any, test: Any, what: str) -> list[EmailMes
 def text_of(msg: EmailMessage) -> str:
     part = msg.get_body(("plain",))
     assert part is not None
-    return str(part.get_content())  # type: ignore[attr-defined]
+    return str(part.get_content())
 
 
 def links_in(msg: EmailMessage) -> dict[str, str]:
@@ -78,7 +78,7 @@ def links_in(msg: EmailMessage) -> dict[str, str]:
             found[line[:m.start()].strip()] = m.group(1)
     html = msg.get_body(("html",))
     assert html is not None
-    assert sorted(LINK.findall(str(html.get_content()))) == sorted(found.values())  # type: ignore[attr-defined]
+    assert sorted(LINK.findall(str(html.get_content()))) == sorted(found.values())
     return found
 
 

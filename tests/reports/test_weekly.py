@@ -21,6 +21,7 @@ from escalator.settings import ImapSettings, ReportSettings, Settings
 from models import OutboxMessage, WeeklyReportSent
 from tests.reports.sample import CSM, T0, intake_mail, populate, reply_mail
 from tests.support.cli import Cli, write_config
+from tests.support.parts import body_text
 from tests.support.smtp_server import SmtpServer
 
 MONDAY_8 = ReportSettings(weekly_to=("cs-leads@example.com",))
@@ -153,8 +154,8 @@ def test_the_email_says_what_report_json_says(database_url: str, tmp_path: Path,
     assert "weekly report queued" in out
     [mail] = [m.message() for m in smtp_server.messages
               if "cs-leads@example.com" in m.rcpt_tos]
-    text = mail.get_body(("plain",)).get_content()
-    html = mail.get_body(("html",)).get_content()
+    text = body_text(mail)
+    html = body_text(mail, "html")
     w: dict[str, Any] = cli.json("report", "--week", "2026-11-09")["weekly"]
     assert w["week"] == "2026-11-09" and w["opened"] == 6  # the week the email is about
     expected = [
