@@ -90,7 +90,8 @@ def cmd_tick(args: argparse.Namespace) -> int:
         faults += f"; digest failed for {', '.join(stats.failed_digests)}"
     if stats.weekly:
         faults += "; weekly report queued"
-    print(f"tick at {now.isoformat()}: {stats.notices} notices; "
+    print(f"tick at {now.isoformat()}: {stats.notices} notices, "
+          f"{stats.task_notices} task notices; "
           f"{stats.delivery.sent} emails sent, {stats.delivery.deferred} deferred, "
           f"{stats.delivery.failed} failed{faults}")
     if stats.failed_jobs:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from publicsuffixlist import PublicSuffixList
 
-from escalator import links_config, oauth_config, web_config
+from escalator import links_config, oauth_config, playbooks_config, web_config
 from escalator.calendars_config import calendar_from_table
 from escalator.errors import ConfigError
 from escalator.settings import (
@@ -47,7 +47,8 @@ _LADDER_KEYS = ("manager", "director", "vp", "executive")
 _TOP_TABLES = {
     "database", "imap", "smtp", "organization", "ladder", "severity", "risk_levels",
     "teams", "categories", "intake", "calendars", "warnings", "templates", "digest",
-    "web", "review", "smtp_intake", "health", "accounts", "report",
+    "web", "review", "smtp_intake", "health", "accounts", "report", "playbooks",
+    "revenue",
 }
 _ORGANIZATION_KEYS = {"internal_domains", "trusted_authserv_id", "admins", "allowed_external",
                       "max_stakeholders"}
@@ -264,6 +265,9 @@ def from_dict(data: Mapping[str, Any], name: str = "<config>",
         health=_health(r, r.table(data, "health")),
         accounts=accounts_settings(r.table(data, "accounts"), r.fail),
         report=report_settings(r.table(data, "report"), r.fail, r.addresses),
+        playbooks=playbooks_config.playbooks(data, r.fail, lambda v, w: _duration(r, v, w),
+                                             set(categories)),
+        revenue=playbooks_config.revenue(data, r.fail, lambda v, w: _duration(r, v, w)),
     )
 
 

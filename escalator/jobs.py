@@ -1,8 +1,8 @@
 """The periodic jobs, in the one order `run` and `tick` both use, and the intake handler.
 
-    tick(now):  sweep (SLA breaches) -> digests (daily, per person) -> weekly (the leadership
-                report) -> reviews (reminders) -> alerts (to [organization] admins)
-                -> delivery (the outbox)
+    tick(now):  sweep (SLA breaches) -> tasks (overdue playbook tasks) -> digests (daily,
+                per person) -> weekly (the leadership report) -> reviews (reminders)
+                -> alerts (to [organization] admins) -> delivery (the outbox)
 
 Each job runs on its own, as GoAlert's engine runs its modules: one that raises is logged,
 named in TickStats.failed_jobs (with its one-line error in `errors`) and recorded in
@@ -32,6 +32,7 @@ from escalator.service.digest import digest_sweep
 from escalator.service.intake import handle_messages
 from escalator.service.review import review_sweep
 from escalator.service.sweep import sweep
+from escalator.service.task_sweep import task_sweep
 from escalator.service.weekly import weekly_sweep
 from escalator.settings import Settings
 from mailer.outcome import Batch, Handler, Outcome
@@ -44,7 +45,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-JOB_NAMES = ("sweep", "digests", "reviews", "delivery")  # as escalator.status names them
+JOB_NAMES = ("sweep", "tasks", "digests", "reviews", "delivery")  # as escalator.status names them
 
 
 @dataclass
@@ -53,6 +54,7 @@ class TickStats:
     delivery: DeliveryStats = field(default_factory=DeliveryStats)
     digests: int = 0
     reminders: int = 0
+    task_notices: int = 0  # overdue task reminders and climbs
     failed_jobs: list[str] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)  # job -> one line
     failed_escalations: list[int] = field(default_factory=list)
@@ -82,6 +84,11 @@ def tick(db: Database, settings: Settings, now: datetime,
             stats.notices = sweep(db, settings, now, failed=esc_failed)
         return _partial(esc_failed[before:])
 
+    def run_tasks() -> str | None:
+        before = len(esc_failed)
+        stats.task_notices = task_sweep(db, settings, now, failed=esc_failed)
+        return _partial(esc_failed[before:])
+
     def run_digests() -> str | None:
         stats.digests = digest_sweep(db, settings, now, failed=stats.failed_digests)
         failed = stats.failed_digests
@@ -105,7 +112,8 @@ def tick(db: Database, settings: Settings, now: datetime,
         stats.delivery = deliver(db, settings, sender_factory)
 
     jobs: list[tuple[str, Callable[[], str | None]]] = [
-        ("sweep", run_sweep), ("digests", run_digests), ("weekly", run_weekly),
+        ("sweep", run_sweep), ("tasks", run_tasks), ("digests", run_digests),
+        ("weekly", run_weekly),
         ("reviews", run_reviews), ("alerts", run_alerts)]
     if deliver_outbox:
         jobs.append(("delivery", run_delivery))

@@ -74,6 +74,8 @@ def reason_class(outcome: str, reason: str) -> str:
 
 
 def _notice_kind(target: str) -> str:
+    if target.startswith("task:"):  # one per task: the kind, not the task, is the label
+        return "task"
     return "warning" if target.startswith("warn") else target
 
 

@@ -35,7 +35,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 PARTS = ("subject.txt", "txt", "html")
 # the kinds this module can render with a sample context; review_* belong to issue 7
 KINDS = ("ack", "rejection", "error", "new", "warning", "breach", "recap", "confirmation",
-         "digest", "alert", "health", "weekly")
+         "digest", "alert", "health", "weekly", "task_reminder", "task_overdue", "repeat")
 
 
 @dataclass(frozen=True)
@@ -221,6 +221,14 @@ def sample_context(kind: str) -> dict[str, Any]:
             lines=['2026-11-26 13:45 UTC from x@example.com: "Help <me>": DataError'],
             advice="`escalator ignored` lists them.")},
     }
+    task = {"kind": "task", "label": "2", "title": "Call your <b>manager</b>",
+            "due_at": now - timedelta(hours=1), "who": "carla.csm@example.com"}
+    specific.update({
+        "task_reminder": {"task": task, "climb_at": now + timedelta(hours=3),
+                          "climb_rung": "manager"},
+        "task_overdue": {"task": task, "rung": "manager"},
+        "repeat": {"recent": [esc, sample_escalation(now, number=5)], "days": 90},
+    })
     if kind == "health":
         from escalator.service.health_trigger import Crossing
 
@@ -268,6 +276,13 @@ def sample_escalation(now: datetime, number: int = 7, account: str = "Initech <L
         "resolved_at": None, "response_due_at": now - timedelta(hours=1),
         "resolution_due_at": now + timedelta(days=3),
         "next_escalation_at": now + timedelta(days=3),
+        "playbook": "high", "raised": ["severity 2 → 1 by the rule 'Big <b>or</b> renewing': "
+                                       "ARR $2,000,000 ≥ $1,000,000"],
+        "tasks": [_sample_task(now, 1, "De-escalate with the <i>customer</i>", "done"),
+                  _sample_task(now, 2, "Call your manager", "open"),
+                  _sample_task(now, 3, "Brief the executive team", "skipped")],
+        "asks": [{**_sample_task(now, 1, "Executive outreach", "open"), "label": "A1",
+                  "taken_by": "vera.vp@example.com"}],
     }
 
 
@@ -279,3 +294,13 @@ def sample_links() -> list[dict[str, str]]:
                                ("done", "Done"), ("own", "Take ownership"))),
             {"action": "open", "label": "Open in the dashboard",
              "url": f"{url}/escalations/ESC-7"}]
+
+
+def _sample_task(now: datetime, number: int, title: str, state: str) -> dict[str, Any]:
+    return {"label": str(number), "number": number, "title": title, "role": "csm",
+            "who": "carla.csm@example.com", "taken_by": None,
+            "due_at": now - timedelta(hours=1), "state": state,
+            "closed_at": now if state != "open" else None,
+            "closed_by": "carla.csm@example.com" if state != "open" else None,
+            "reason": "not <needed>" if state == "skipped" else None,
+            "late": state == "open", "after": None}

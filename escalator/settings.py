@@ -8,6 +8,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from escalator.playbooks.revenue import RevenueRule
+    from escalator.playbooks.spec import Playbook
     from escalator.sla.calendar import Calendar
     from escalator.sla.policy import Policy
 
@@ -135,6 +137,21 @@ class ReportSettings:
 
 
 @dataclass(frozen=True)
+class RevenueSettings:
+    """[revenue]: rules that raise the severity by the account; repeat escalations."""
+
+    rules: tuple[RevenueRule, ...] = ()
+    repeat_count: int = 3  # the Nth escalation on an account within repeat_within: flagged
+    repeat_within: timedelta = timedelta(days=90)
+
+
+def _default_playbooks() -> tuple[Playbook, ...]:
+    from escalator.playbooks.defaults import DEFAULT_PLAYBOOKS
+
+    return DEFAULT_PLAYBOOKS
+
+
+@dataclass(frozen=True)
 class SeverityPolicy:
     response: timedelta
     resolution: timedelta
@@ -182,6 +199,8 @@ class Settings:
     health: HealthSettings = field(default_factory=HealthSettings)
     accounts: AccountSettings = field(default_factory=AccountSettings)
     report: ReportSettings | None = None  # no [report] weekly_to: no weekly report
+    playbooks: tuple[Playbook, ...] = field(default_factory=_default_playbooks)
+    revenue: RevenueSettings = field(default_factory=RevenueSettings)
 
     @cached_property  # the sweep and every reschedule read it: build it once
     def policy(self) -> Policy:

@@ -13,10 +13,11 @@ from models.notice import Notice
 from models.outbox import OutboxMessage
 from models.report_indexes import REPORT_INDEXES
 from models.review import Review
+from models.task import Task
 from models.weekly import WeeklyReportSent
 
 __all__ = [
     "Account", "AccountAlias", "Base", "Credential", "DigestSent", "Escalation",
     "EscalationAccount", "Event", "HEALTH_INDEXES", "Inbound", "Notice", "OutboxMessage",
-    "REPORT_INDEXES", "Review", "WeeklyReportSent", "UsedLink",
+    "REPORT_INDEXES", "Review", "Task", "WeeklyReportSent", "UsedLink",
 ]

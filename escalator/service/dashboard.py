@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from escalator.service import tasks
 from escalator.service.reports import rollups
 from escalator.service.views import escalation_view, event_view
 from escalator.settings import RUNGS
@@ -138,6 +139,7 @@ def timeline(session: Session, number: int, now: datetime | None = None
     events = session.scalars(select(Event).where(Event.escalation_id == esc.id)
                              .order_by(Event.at, Event.id))
     review = session.get(Review, esc.id)
+    view.update(tasks.view(None, esc, tasks.of(session, esc), now))
     return {"esc": mark(view, now) if now is not None else view,
             "details": {"description": esc.description, "business_impact": esc.business_impact},
             "events": [event_view(e) for e in events], "review": review}

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 import parser
 from escalator.db import Database
 from escalator.metrics import INTAKE_LAG
-from escalator.service import events
+from escalator.service import events, opening
 from escalator.service.accounts import csm_team, link_escalation
 from escalator.service.alerts import is_reply_to_alert
 from escalator.service.answers import answer
@@ -299,6 +299,7 @@ def open_escalation(session: Session, settings: Settings, intake: Intake,
     account = link_escalation(session, esc, now)  # before the ladder: the team's rungs
     # the account's team; for an account not in the directory, the CSM's team
     esc.team = account.team or csm_team(session, csm) or None
+    severity, targets = opening.on_open(session, settings, esc, targets, now)  # rules, tasks
     first = rung_addresses(settings, esc, targets.first_rung)
     named, notes = _owner(intake, settings)
     owner = named or (first[0] if first else csm)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from escalator import links
 from escalator.render import Rendered, render
-from escalator.service import events
+from escalator.service import events, tasks
 from escalator.service.recipients import dedupe, mailbox
 from escalator.service.txcache import transaction_dict
 from escalator.service.views import escalation_view
@@ -73,6 +73,7 @@ def enqueue(
                            "events": [], "failures": []}
     if esc is not None:
         ctx["esc"] = escalation_view(esc, json=False)
+        ctx["esc"].update(tasks.view(settings, esc, tasks.of(session, esc), now))
         ctx["events"] = _last_events(session, esc)
     ctx.update(context or {})
     owner = esc.owner.lower() if esc is not None else ""
