@@ -48,7 +48,8 @@ def _email(n: int, account: str = "Initech", body: str = BODY) -> bytes:
 def _directory(db: Database) -> None:
     with db.transaction() as s:
         import_accounts(s, "name,arr,renewal_date,csm\nInitech,2000000,2026-12-22,"
-                        "carla@example.com\nGlobex,50000,2027-08-01,carla@example.com\n", T0)
+                        "carla@example.com\nGlobex,50000,2027-08-01,carla@example.com\n", T0,
+                        settings=None)
 
 
 def _outbox(db: Database, kind: str) -> list[OutboxMessage]:
