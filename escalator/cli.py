@@ -20,6 +20,7 @@ from escalator import config, links
 from escalator.db import Database, init_db
 from escalator.errors import EscalatorError, NotFound
 from escalator.jobs import intake_batch_handler, smtp_factory, tick, utcnow
+from escalator.service import tasks
 from escalator.service.views import escalation_view, event_view
 from escalator.settings import Settings
 from models import Escalation, Event
@@ -146,6 +147,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         if esc is None:
             raise NotFound(f"{args.id}: no such escalation")
         view: dict[str, Any] = escalation_view(esc)
+        view.update(tasks.json_view(settings, esc, tasks.of(session, esc)))
         view["events"] = [event_view(e) for e in session.scalars(
             select(Event).where(Event.escalation_id == esc.id).order_by(Event.id))]
     if args.json:

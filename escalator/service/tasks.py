@@ -175,3 +175,14 @@ def view(settings: Settings | None, esc: Escalation, rows: Sequence[Task],
             "asks": [one(t) for t in rows if t.kind == "ask"],
             "playbook": (esc.extra or {}).get("playbook"),
             "raised": list((esc.extra or {}).get("raised", []))}
+
+
+def json_view(settings: Settings, esc: Escalation, rows: Sequence[Task]) -> dict[str, Any]:
+    """`show --json`'s tasks, asks, playbook and raised: times as ISO 8601 UTC strings."""
+    from escalator.service.views import iso
+
+    found = view(settings, esc, rows)
+    for key in ("tasks", "asks"):
+        found[key] = [{k: iso(v) if isinstance(v, datetime) else v for k, v in t.items()
+                       if k != "late"} for t in found[key]]
+    return found
