@@ -1,4 +1,7 @@
-"""Status: open | working | waiting | done ("waiting", on the customer, stops the clocks)."""
+"""Status: open | working | waiting | done ("waiting", on the customer, stops the clocks).
+"done anyway" closes it while an ask is still open (plain "done" is refused then)."""
+
+import re
 
 from parser.commands.spec import Parsed, Spec
 from parser.result import Problem
@@ -13,6 +16,8 @@ def _word(value: str) -> str:
 def parse(value: str) -> Parsed:
     if _word(value) in STATUSES:
         return _word(value)
+    if re.fullmatch(r"done[ \t,]+anyway", _word(value)):
+        return "done anyway"
     return Problem("Status", f"'{value}' — not a status; use open, working, waiting or done")
 
 

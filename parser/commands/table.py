@@ -9,7 +9,7 @@ from parser.commands.registry import Registry
 from parser.commands.spec import Spec
 
 NAMES = ("ack", "status", "severity", "owner", "account", "steps", "type", "category", "links",
-         "note", "satisfied", "root_cause", "prevention")
+         "done", "skip", "take", "note", "satisfied", "root_cause", "prevention")
 
 SPECS: tuple[Spec, ...] = tuple(import_module(f"parser.commands.{name}").SPEC for name in NAMES)
 REGISTRY = Registry(SPECS)

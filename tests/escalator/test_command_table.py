@@ -39,6 +39,9 @@ Steps: restart the sync
 Type: churn risk
 Category: billing
 Links: https://tickets.example.com/T-1 https://tickets.example.com/T-2
+Done: 1
+Skip: 2 not needed
+Take: A1
 Note: called their CTO
 Satisfied: yes
 Root cause: the nightly job
@@ -68,7 +71,7 @@ def db(any_db: Database) -> Iterator[Database]:
     msg["To"] = "escalations@example.com"
     msg["Subject"] = "Escalation: Umbrella – Data loss"
     msg["Message-ID"] = "<m1@mail.example.com>"
-    msg.set_content("Issue: data loss\nSeverity: 3\n")
+    msg.set_content("Issue: data loss\nSeverity: 3\nEscalation Ask: a call from the VP\n")
     handle_message(any_db, SETTINGS, bytes(msg), T0)
     yield any_db
 
@@ -125,12 +128,13 @@ def test_every_command_is_applied_by_its_module_through_the_table(db: Database) 
     table = Table(REGISTRY, {n: counted(n, a) for n, a in TABLE.appliers.items()})
     changes = _apply(db, EVERY, table)
     assert applied == ["ack", "status", "severity", "owner", "account", "steps", "type",
-                       "category", "links", "links", "note", "satisfied", "root_cause",
-                       "prevention"]
+                       "category", "links", "links", "done", "skip", "take", "note",
+                       "satisfied", "root_cause", "prevention"]
     assert set(applied) == set(NAMES)
     assert [kind for kind, _ in _events(db)] == [
         "ack", "status", "severity", "owner", "account", "steps", "type", "category",
-        "links", "links", "note", "review", "review", "review", "review"]
+        "links", "links", "task", "task", "task", "note", "review", "review", "review",
+        "review"]
     assert changes[-4:] == ["review: customer satisfied: yes",
                             "review: root cause: the nightly job",
                             "review: prevention: a lock", "review complete"]
@@ -167,7 +171,7 @@ def test_a_command_of_its_own_table_is_read_applied_and_listed(db: Database) -> 
         assert ">Flag: red | amber | green</span>" in own.html, kind
         assert "Flag:" not in plain.text and "Flag:" not in plain.html, kind
         assert own.text.replace("  Flag: red | amber | green\n", "") == plain.text, kind
-    assert footers == 6
+    assert footers == 9  # with the task reminder, the overdue task and the repeat flag
 
 
 def test_answers_and_commands_from_another_path_name_it_and_an_unknown_one_is_said(

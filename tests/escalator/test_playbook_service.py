@@ -117,3 +117,64 @@ def test_third_escalation_in_90_days_flags_the_manager_once(any_db: Database) ->
     # day 95: the flag is older than 90 days, and days 5, 92 and 95 make three again
     handle_message(any_db, SETTINGS, _email(7, "Globex", low), T0 + 95 * 24 * H)
     assert [m.subject.split("]")[0] for m in _outbox(any_db, "repeat")] == ["[ESC-3", "[ESC-7"]
+
+
+def _reply(db: Database, text: str, actor: str, at: datetime) -> list[str]:
+    from escalator.service.replies import apply_commands
+    from parser.commands import read
+
+    commands, problems = read(text)
+    assert problems == ()
+    with db.transaction() as s:
+        esc = s.get(Escalation, 1)
+        assert esc is not None
+        return apply_commands(s, SETTINGS, esc, commands, actor, at)
+
+
+def _tasks(db: Database) -> dict[str, tuple[str, str, str]]:
+    with db.transaction() as s:
+        return {t.label: (t.state, t.assignee, t.reason) for t in s.scalars(select(Task))}
+
+
+def test_done_skip_take_and_done_refused_while_an_ask_is_open(any_db: Database) -> None:
+    _directory(any_db)
+    handle_message(any_db, SETTINGS, _email(1), T0)
+    changes = _reply(any_db, "Done: 1\nDone: call your MANAGER\nSkip: 3 the VP called them\n"
+                     "Take: 1", "vp@example.com", T0 + 0.5 * H)
+    assert changes == ["task 1 done: De-escalate with the customer",
+                       "task 2 done: Call your manager",
+                       "task 3 skipped: Brief the executive team (reason: the VP called them)",
+                       "ask A1 taken by vp@example.com: Executive outreach"]
+    found = _tasks(any_db)
+    assert found["1"][0] == found["2"][0] == "done" and found["3"] == (
+        "skipped", "", "the VP called them")
+    assert found["A1"] == ("open", "vp@example.com", "")
+    with any_db.transaction() as s:  # 'Agree the plan of action': 1d after task 2, done now
+        plan = s.scalar(select(Task).where(Task.kind == "task", Task.number == 4))
+        assert plan is not None and plan.due_at == T0 + 0.5 * H + 24 * H
+    recap = _outbox(any_db, "recap")[-1]
+    assert "3. [skipped] Brief the executive team" in recap.text_body
+    assert "A1. [open] Executive outreach — vp@example.com" in recap.text_body
+
+    # an unknown task and a second Done are said, not applied
+    assert _reply(any_db, "Done: 9\nDone: 1", "vp@example.com", T0 + H) == []
+    answer = _outbox(any_db, "confirmation")[-1]
+    assert "Done: '9' — ESC-1 has no such task" in answer.text_body
+    assert "Done: 1 (De-escalate with the customer) is done already" in answer.text_body
+
+    # Status: done while asks are open: refused, naming them
+    assert _reply(any_db, "Status: done", "carla@example.com", T0 + 2 * H) == []
+    refused = _outbox(any_db, "confirmation")[-1].text_body
+    assert "Status: done — not applied: 2 asks still open: A1 Executive outreach" in refused
+    assert "'Status: done anyway'" in refused
+    with any_db.transaction() as s:
+        esc = s.get(Escalation, 1)
+        assert esc is not None and esc.status == "open"
+    assert _reply(any_db, "Done: A1\nStatus: done anyway", "carla@example.com", T0 + 3 * H
+                  ) == ["ask A1 met: Executive outreach",
+                        "status open → done (with 1 ask open)"]
+    [review] = _outbox(any_db, "review_request")
+    assert "A1. Executive outreach: met (carla@example.com)" in review.text_body
+    assert "A2. Pricing flexibility: still open" in review.text_body
+    # done: the open tasks remind nobody
+    assert task_sweep(any_db, SETTINGS, T0 + 30 * 24 * H) == 0

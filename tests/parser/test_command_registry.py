@@ -37,7 +37,8 @@ def test_every_module_of_the_package_is_in_the_table_once() -> None:
 
 def test_the_table_holds_every_command_of_the_issue() -> None:
     assert set(NAMES) == {"ack", "status", "severity", "owner", "account", "steps", "type",
-                          "category", "links", "note", "satisfied", "root_cause", "prevention"}
+                          "category", "links", "done", "skip", "take", "note", "satisfied",
+                          "root_cause", "prevention"}
     assert [s.name for s in REGISTRY.answers] == ["satisfied", "root_cause", "prevention"]
 
 
@@ -61,7 +62,7 @@ def test_the_footer_help_is_the_registrys() -> None:
         "Satisfied: yes", "Root cause: ...", "Prevention: ..."]
     every = [h.text.split(":")[0] for h in REGISTRY.help("x@y")]
     assert every == ["ack", "Status", "Severity", "Owner", "Account", "Steps", "Type",
-                     "Category", "Links", "Note"]
+                     "Category", "Links", "Done", "Skip", "Take", "Note"]
 
 
 def test_a_command_of_its_own_registry_is_read_typo_guessed_and_listed() -> None:
