@@ -10,6 +10,7 @@ from sqlalchemy import Index
 
 from models.escalation import Escalation
 from models.notice import Notice
+from models.review import Review
 
 REPORT_INDEXES = (
     # open escalations (status IN open/working/waiting) with what the roll-ups group by:
@@ -24,4 +25,7 @@ REPORT_INDEXES = (
     # the weekly trend: resolved per week, breach notices per week
     Index("ix_escalation_resolved_at", Escalation.resolved_at),
     Index("ix_notice_target_sent_at", Notice.target, Notice.sent_at),
+    # the weekly report: acknowledged in a week, reviews completed in a week (0015)
+    Index("ix_escalation_acknowledged_at", Escalation.acknowledged_at),
+    Index("ix_review_completed_at", Review.completed_at),
 )

@@ -151,20 +151,20 @@ def _flows(session: Session, week: Week) -> dict[str, Any]:
     acked, mtta = session.execute(select(func.count(), func.avg(ack)).where(
         _in(Escalation.acknowledged_at, week))).one()
     resolved, mttr = session.execute(select(func.count(), func.avg(resolve)).where(
-        Escalation.status == "done", _in(Escalation.resolved_at, week))).one()
-    breached_ids = (select(Notice.escalation_id).where(Notice.target.in_(BREACH_TARGETS))
-                    .scalar_subquery())
-    opened, breached = session.execute(select(
-        func.count(), func.coalesce(func.sum(case((Escalation.id.in_(breached_ids), 1),
-                                                  else_=0)), 0))
-        .where(_in(Escalation.opened_at, week))).one()
+        _in(Escalation.resolved_at, week))).one()  # resolved_at is set only while done
+    opened = session.scalar(select(func.count()).where(_in(Escalation.opened_at, week)))
+    breached = session.scalar(  # as reports_sla.breach_rates: notices sent since the start
+        select(func.count(distinct(Notice.escalation_id)))
+        .join(Escalation, Escalation.id == Notice.escalation_id)
+        .where(Notice.target.in_(BREACH_TARGETS), Notice.sent_at >= week.start,
+               _in(Escalation.opened_at, week)))
     notices = session.scalar(select(func.count()).select_from(Notice).where(
         Notice.target.in_(BREACH_TARGETS), _in(Notice.sent_at, week)))
     return {
-        "week": week.label, "opened": int(opened), "acknowledged": int(acked),
+        "week": week.label, "opened": int(opened or 0), "acknowledged": int(acked),
         "resolved": int(resolved), "breach_notices": int(notices or 0),
-        "breached": int(breached),
-        "breach_rate": round(int(breached) / int(opened), 3) if opened else None,
+        "breached": int(breached or 0),
+        "breach_rate": round(int(breached or 0) / int(opened), 3) if opened else None,
         "mtta_minutes": round(float(mtta), 1) if mtta is not None else None,
         "mttr_hours": round(float(mttr) / 60, 1) if mttr is not None else None,
     }
@@ -195,7 +195,7 @@ def _against_target(session: Session, settings: Settings, week: Week,
         at, due = Escalation.resolved_at, Escalation.resolution_due_at
         value = (minutes(session, Escalation.opened_at, at)
                  - Escalation.paused_seconds / 60.0)
-        where, unit, scale = and_(Escalation.status == "done", _in(at, week)), "hours", 60.0
+        where, unit, scale = _in(at, week), "hours", 60.0  # resolved_at: only while done
     rows = session.execute(
         select(Escalation.severity, func.count(), func.avg(value),
                func.sum(case((at <= due, 1), else_=0)))
@@ -235,19 +235,28 @@ def _reviews(session: Session, week: Week) -> dict[str, Any]:
 
 
 def _repeats(session: Session, at: datetime) -> list[dict[str, Any]]:
-    """Accounts with REPEAT_COUNT or more escalations opened in the REPEAT_DAYS to `at`."""
+    """Accounts with REPEAT_COUNT or more escalations opened in the REPEAT_DAYS to `at`:
+    counted per account id from the period index and the links first, then the few
+    accounts named."""
     since = at - timedelta(days=REPEAT_DAYS)
-    n = func.count(distinct(Escalation.id))
+    counts = (select(EscalationAccount.account_id, func.count().label("n"),
+                     func.max(Escalation.opened_at).label("last"))
+              .select_from(Escalation)
+              .join(EscalationAccount, EscalationAccount.escalation_id == Escalation.id)
+              .where(Escalation.opened_at >= since, Escalation.opened_at < at)
+              .group_by(EscalationAccount.account_id)
+              .having(func.count() >= REPEAT_COUNT).subquery())
     rows = session.execute(
-        select(Account.name, Account.arr, Account.segment, n, func.max(Escalation.opened_at))
-        .select_from(Escalation)
-        .join(EscalationAccount, EscalationAccount.escalation_id == Escalation.id)
-        .join(Account, Account.id == EscalationAccount.account_id)
-        .where(Escalation.opened_at >= since, Escalation.opened_at < at)
-        .group_by(Account.id, Account.name, Account.arr, Account.segment)
-        .having(n >= REPEAT_COUNT)
-        .order_by(n.desc(), Account.name)).all()
+        select(Account.name, Account.arr, Account.segment, counts.c.n, counts.c.last)
+        .join(counts, counts.c.account_id == Account.id)
+        .order_by(counts.c.n.desc(), Account.name)).all()
     return [{"name": name, "arr": money(arr) if arr is not None else None,
              "segment": segment, "escalations": int(count),
-             "last_opened_at": _iso(last)}
+             "last_opened_at": _iso(_utc(last))}
             for name, arr, segment, count, last in rows]
+
+
+def _utc(value: Any) -> datetime:
+    """max(opened_at) from a subquery: a datetime (PostgreSQL) or text (SQLite)."""
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
