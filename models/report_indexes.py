@@ -25,7 +25,7 @@ REPORT_INDEXES = (
     # the weekly trend: resolved per week, breach notices per week
     Index("ix_escalation_resolved_at", Escalation.resolved_at),
     Index("ix_notice_target_sent_at", Notice.target, Notice.sent_at),
-    # the weekly report: acknowledged in a week, reviews completed in a week (0015)
+    # the weekly report: acknowledged in a week, reviews completed in a week (0016)
     Index("ix_escalation_acknowledged_at", Escalation.acknowledged_at),
     Index("ix_review_completed_at", Review.completed_at),
 )

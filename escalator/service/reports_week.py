@@ -29,10 +29,10 @@ from escalator.service.reports import is_open, money, renewals, rollups
 from escalator.service.reports_sla import BREACH_TARGETS, minutes
 from escalator.settings import RUNGS, ReportSettings, Settings
 from models import Account, Escalation, EscalationAccount, Notice, Review
+from models.task import Task
 
 TREND_WEEKS = 4  # the weeks before, for the trend
 REPEAT_DAYS, REPEAT_COUNT = 90, 3  # the third escalation on an account within 90 days
-ASKS_NOTE = "asks are not tracked as commitments yet (issue 16, item 2)"
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def week_figures(session: Session, settings: Settings, week: Week) -> dict[str, 
         "resolution": _against_target(session, settings, week, "resolution"),
         "breaches": {"notices": this["breach_notices"], "escalations": this["opened"],
                      "breached": this["breached"], "rate": this["breach_rate"]},
-        "asks": {"tracked": False, "note": ASKS_NOTE},
+        "asks": _asks(session, week),
         "reviews": _reviews(session, week),
         "repeat_accounts": _repeats(session, week.end),
         "trend": [*trend, this],
@@ -210,6 +210,22 @@ def _against_target(session: Session, settings: Settings, week: Week,
     met_all = sum(v["within_target"] for v in by_severity.values())
     return {"count": count, "within_target": met_all,
             "rate": round(met_all / count, 3) if count else None, "by_severity": by_severity}
+
+
+def _asks(session: Session, week: Week) -> dict[str, Any]:
+    """The Escalation Ask items closed in the week: met (Done: A1) or not (Skip: A1), and
+    those still open on open escalations."""
+    closed = {state: int(n) for state, n in session.execute(
+        select(Task.state, func.count()).where(Task.kind == "ask", _in(Task.closed_at, week))
+        .group_by(Task.state))}
+    still_open = session.scalar(
+        select(func.count()).select_from(Task)
+        .join(Escalation, Escalation.id == Task.escalation_id)
+        .where(Task.kind == "ask", Task.state == "open", is_open()))
+    met, missed = closed.get("done", 0), closed.get("skipped", 0)
+    return {"tracked": True, "met": met, "not_met": missed, "total": met + missed,
+            "rate": round(met / (met + missed), 3) if met + missed else None,
+            "open": int(still_open or 0)}
 
 
 def _reviews(session: Session, week: Week) -> dict[str, Any]:

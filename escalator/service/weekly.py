@@ -82,8 +82,6 @@ def sample_context(now: datetime) -> dict[str, Any]:
     template tests and screenshots)."""
     from datetime import timedelta
 
-    from escalator.service.reports_week import ASKS_NOTE
-
     week = Week("2026-11-23", now - timedelta(days=7), now)
     trend = [{"week": day, "opened": o, "acknowledged": o, "resolved": r,
               "breach_notices": b, "breached": b, "breach_rate": round(b / o, 3),
@@ -115,7 +113,8 @@ def sample_context(now: datetime) -> dict[str, Any]:
             "3": {"count": 6, "mean_hours": 150.0, "target_hours": 240.0,
                   "within_target": 5}}},
         "breaches": {"notices": 2, "escalations": 14, "breached": 2, "rate": 0.143},
-        "asks": {"tracked": False, "note": ASKS_NOTE},
+        "asks": {"tracked": True, "met": 5, "not_met": 1, "total": 6, "rate": 0.833,
+                 "open": 8},
         "reviews": {"completed": 6, "satisfied": 5, "not_satisfied": 1,
                     "satisfaction_rate": 0.833, "root_causes_by_category": {
                         "Billing": [{"root_cause": "Invoice run <script>alert(1)</script>",

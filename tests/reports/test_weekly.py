@@ -52,8 +52,13 @@ def world(url: str) -> tuple[Database, Settings]:
     90 days) and two reviews answered in the week."""
     db, s = populate(url)
     s = replace(s, report=MONDAY_8)
-    handle_message(db, s, intake_mail("Initech", "Usage dropped", "Churn Risk", "Product", 3),
-                   T0 - timedelta(days=5))  # ESC-7, in the week to 11-02
+    ask = intake_mail("Initech", "Usage dropped", "Churn Risk", "Product", 3).replace(
+        b"Timeline: this month\n",
+        b"Timeline: this month\nEscalation Ask:\n- Executive sponsor call\n- Usage review\n"
+        b"- Credit for November\n")
+    handle_message(db, s, ask, T0 - timedelta(days=5))  # ESC-7, in the week to 11-02
+    handle_message(db, s, reply_mail(db, 7, CSM, "Done: A1\nSkip: A3 finance said no"),
+                   T0 + timedelta(days=2))
     handle_message(db, s, reply_mail(db, 2, CSM, "Satisfied: yes\nRoot cause: expired SSO "
                                      "certificate\nPrevention: expiry monitoring"),
                    T0 + timedelta(days=1))
@@ -85,7 +90,8 @@ def test_figures_of_a_known_week(database_url: str) -> None:
     assert w["resolution"]["by_severity"]["2"] == {"count": 1, "mean_hours": 10.0,
                                                    "target_hours": 72.0, "within_target": 1}
     assert w["breaches"] == {"notices": 1, "escalations": 6, "breached": 1, "rate": 0.167}
-    assert w["asks"]["tracked"] is False
+    assert w["asks"] == {"tracked": True, "met": 1, "not_met": 1, "total": 2, "rate": 0.5,
+                         "open": 1}  # ESC-7's A2
     assert w["reviews"] == {
         "completed": 2, "satisfied": 1, "not_satisfied": 1, "satisfaction_rate": 0.5,
         "root_causes_by_category": {
@@ -181,7 +187,9 @@ def test_the_email_says_what_report_json_says(database_url: str, tmp_path: Path,
         *(f"{a['name']}: {a['escalations']} escalations" for a in w["repeat_accounts"]),
         *(f"{t['week']:<12}  {t['opened']:6d}  {t['resolved']:8d}  {t['breach_notices']:14d}"
           for t in w["trend"]),
-        "Asks met: not available",
+        f"Asks met (closed this week): {w['asks']['met']} of {w['asks']['total']} "
+        f"({pct(w['asks']['rate'])}), {w['asks']['not_met']} not met; {w['asks']['open']} "
+        "still open",
     ]
     for line in expected:
         assert line in text, line

@@ -1,14 +1,14 @@
 """the weekly report reads the escalations acknowledged in a week, and the reviews
 completed in it, through indexes
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 """
 
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
