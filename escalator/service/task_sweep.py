@@ -140,5 +140,10 @@ def _climb(session: Session, settings: Settings, esc: Escalation, task: Task,
     who = ", ".join(row.to_addrs) if row is not None else "no address configured"
     what = "ask" if task.kind == "ask" else "task"
     events.add(session, esc, now, "task", "escalator",
-               f"{what} {task.label} still open {climb_at - task.due_at} after its due time: "
-               f"{rung} told ({who})")
+               f"{what} {task.label} still open {_span(climb_at - task.due_at)} after its due "
+               f"time: {rung} told ({who})")
+
+
+def _span(d: timedelta) -> str:
+    hours = d.total_seconds() / 3600
+    return f"{hours / 24:g} days" if hours >= 48 else f"{hours:g} h"
