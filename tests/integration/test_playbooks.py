@@ -14,6 +14,7 @@ import pytest
 from tests.integration.test_flow import CSM, reply_to, seed_004, sent_to
 from tests.support.cli import Cli, ready_cli
 from tests.support.dovecot import Account
+from tests.support.parts import body_text
 from tests.support.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.integration
@@ -60,7 +61,7 @@ def test_high_risk_on_a_two_million_account_renewing_in_20_days(
         ("A1", "Executive outreach", "open"), ("A2", "Pricing flexibility", "open")]
     assert any(e["kind"] == "raised" for e in esc["events"])
     [ack] = sent_to(smtp_server, CSM, "Received")
-    text = ack.get_body(("plain",)).get_content()
+    text = body_text(ack)
     assert "by the rule 'Large or renewing soon': ARR $2,000,000 ≥ $1,000,000" in text
     assert "2. [open] Call your manager" in text and "A1. [open] Executive outreach" in text
 
@@ -97,9 +98,9 @@ def test_high_risk_on_a_two_million_account_renewing_in_20_days(
     cli.run("poll", "--once")
     assert cli.json("show", "ESC-1")["status"] == "open"
     answer = [m for m in sent_to(smtp_server, CSM)
-              if "Status: done — not applied" in m.get_body(("plain",)).get_content()]
+              if "Status: done — not applied" in body_text(m)]
     assert len(answer) == 1
-    body = " ".join(answer[0].get_body(("plain",)).get_content().split())
+    body = " ".join(body_text(answer[0]).split())
     assert "2 asks still open: A1 Executive outreach (not taken); A2 Pricing flexibility" in body
     dovecot.append("INBOX", reply_to(ack, f"Carla CSM <{CSM}>", "Status: done anyway"))
     cli.run("poll", "--once")
