@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from escalator import status
 from escalator.db import Database
+from escalator.faultlog import lasting
 from escalator.metrics import SWEEP_DURATION
 from escalator.service import faults
 from escalator.service.alerts import alert_sweep
@@ -138,13 +139,14 @@ def run_job(name: str, job: Callable[[], str | None], stats: TickStats | None = 
         partial = job()
     except Exception as e:
         line = describe(e)
-        log.error("%s job failed: %s", name, line)
+        lasting.failed(log, f"{name} job", f"{name} job failed: {line}")
         log.debug("%s job failed", name, exc_info=e)  # the traceback with -v
         status.record_failure(name, utcnow(), line)
         if stats is not None:
             stats.failed_jobs.append(name)
             stats.errors[name] = line
         return False
+    lasting.ok(log, f"{name} job")
     if partial:
         status.record_failure(name, utcnow(), partial)
     else:
@@ -180,7 +182,8 @@ def intake_batch_handler(db: Database, settings: Settings,
         try:  # each message's own fault is handled in there: what is left is the machine's
             return handle_messages(db, settings, messages, clock())
         except Exception as e:
-            log.error("%d messages left for the next poll: %s", len(messages), describe(e))
+            lasting.failed(log, "intake", f"{len(messages)} messages left for the next poll: "
+                          f"{describe(e)}")
             return [Outcome.RETRY] * len(messages)
 
     return Batch(handle_all)

@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 
 from escalator import status
 from escalator.db import Database
+from escalator.faultlog import lasting
 from escalator.jobs import (
     describe,
     intake_batch_handler,
@@ -89,8 +90,12 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
         try:
             _wake_at_next_deadline(db, scheduler, sweep_job)
         except Exception as e:  # the interval sweep still runs; the database away, say
-            log.warning("could not schedule the next deadline: %s", describe(e))
+            lasting.failed(log, "deadline wake-up",
+                          f"could not schedule the next deadline: {describe(e)}",
+                          logging.WARNING)
             log.debug("could not schedule the next deadline", exc_info=e)
+            return
+        lasting.ok(log, "deadline wake-up")
 
     def after_intake() -> None:
         delivery.wake()  # never deliver here: intake must not wait on SMTP

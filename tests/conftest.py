@@ -8,8 +8,16 @@ from pathlib import Path
 import pytest
 
 from escalator.db import Database, init_db
+from escalator.faultlog import lasting
 from tests.support.dovecot import Account, Dovecot
 from tests.support.smtp_server import SmtpServer
+
+
+@pytest.fixture(autouse=True)
+def no_lasting_faults() -> Iterator[None]:
+    """Each test's failures are logged as its own first ones (escalator.faultlog)."""
+    lasting.clear()
+    yield
 
 
 @pytest.fixture(scope="session")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 import parser
 from escalator.db import Database
+from escalator.faultlog import lasting
 from escalator.metrics import INTAKE_LAG
 from escalator.service import events, opening
 from escalator.service.accounts import csm_team, link_escalation
@@ -101,11 +102,13 @@ def handle_messages(
         with db.transaction() as session:
             outcomes = _apply_all(session, settings, results, now, done)
         _log_applied(done, now)
+        lasting.ok(log, "intake")
     except Exception as e:
         # the database away: all of them wait. The machine short of memory or descriptors may
         # be so because of one message: the others are tried alone, as for any other fault
         if is_environmental(e) and not isinstance(e, OSError | MemoryError):
-            log.warning("%d messages left in the inbox: %s", len(results), describe(e))
+            lasting.failed(log, "intake", f"{len(results)} messages left in the inbox: "
+                          f"{describe(e)}", logging.WARNING)
             outcomes = [Outcome.RETRY] * len(results)
         else:
             if len(results) > 1:
@@ -152,6 +155,7 @@ def _apply_alone(db: Database, settings: Settings, result: Result, now: datetime
         with db.transaction() as session:
             outcome = _apply_all(session, settings, [result], now, done)[0]
         _log_applied(done, now)
+        lasting.ok(log, "intake")
         return outcome
     except Exception as e:
         error = e
