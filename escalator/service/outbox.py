@@ -220,6 +220,7 @@ def prefetch_events(session: Session, escalations: Sequence[Escalation]) -> None
     """What _STORED finds for each of `escalations`, in one query instead of one each
     (the SLA sweep's batch): the last EVENTS per escalation by a window, and failures
     after the lowest mark (each recap filters by its own)."""
+    tasks.prefetch(session, escalations)  # the task list each email shows, one query too
     cache = _cache(session)
     todo = [e.id for e in escalations if e.id not in cache]
     if not todo:

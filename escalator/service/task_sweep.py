@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from escalator.db import Database, is_postgres
 from escalator.playbooks import due_actions, next_at
 from escalator.service import events, faults, tasks
-from escalator.service.outbox import enqueue
+from escalator.service.outbox import enqueue, prefetch_events
 from escalator.service.recipients import add_stakeholders, dedupe, rung_addresses
 from escalator.settings import Settings
 from models import Escalation, Notice, Task
@@ -63,6 +63,7 @@ def _claim(session: Session, now: datetime) -> tuple[list[Escalation], dict[int,
     if is_postgres(session):
         query = query.with_for_update(skip_locked=True)
     escs = list(session.scalars(query))
+    prefetch_events(session, escs)  # one query for the batch's emails (events, tasks)
     due: dict[int, list[Task]] = defaultdict(list)
     if escs:
         for task in session.scalars(select(Task).where(

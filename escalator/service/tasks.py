@@ -75,6 +75,20 @@ def of(session: Session, esc: Escalation) -> list[Task]:
     return rows
 
 
+def prefetch(session: Session, escalations: Sequence[Escalation]) -> None:
+    """The tasks of a batch's escalations in one query (the sweeps' emails show them)."""
+    cache = transaction_dict(session, CACHE)
+    todo = [e.id for e in escalations if e.id not in cache]
+    if not todo:
+        return
+    for esc_id in todo:
+        cache[esc_id] = []
+    with session.no_autoflush:
+        for task in session.scalars(select(Task).where(Task.escalation_id.in_(todo))
+                                    .order_by(Task.kind.desc(), Task.number)):
+            cache[task.escalation_id].append(task)
+
+
 def open_asks(session: Session, esc: Escalation) -> list[Task]:
     return [t for t in of(session, esc) if t.kind == "ask" and t.state == "open"]
 
