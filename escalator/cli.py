@@ -44,8 +44,11 @@ def _sending_settings(args: argparse.Namespace) -> Settings:
 
 
 def _database(settings: Settings) -> Database:
+    from escalator.service.publish import install
+
     db = Database(settings.database.url)
     db.check_current()
+    install(db, settings)  # events out to webhooks, Slack and Teams, when configured
     return db
 
 

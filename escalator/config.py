@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from publicsuffixlist import PublicSuffixList
 
-from escalator import links_config, oauth_config, playbooks_config, web_config
+from escalator import channels_config, links_config, oauth_config, playbooks_config, web_config
 from escalator.calendars_config import calendar_from_table
 from escalator.errors import ConfigError
 from escalator.settings import (
@@ -184,6 +184,7 @@ def from_dict(data: Mapping[str, Any], name: str = "<config>",
               env: Mapping[str, str] | None = None) -> Settings:
     env = {} if env is None else env
     r = _Reader(name)
+    data, channels = channels_config.split(data, env, r.fail)  # [webhooks], chat URLs
     r.check_keys(data, "top level", _TOP_TABLES)
 
     database: DatabaseSettings = r.dataclass_table(data, "database", DatabaseSettings)
@@ -268,6 +269,7 @@ def from_dict(data: Mapping[str, Any], name: str = "<config>",
         playbooks=playbooks_config.playbooks(data, r.fail, lambda v, w: _duration(r, v, w),
                                              set(categories)),
         revenue=playbooks_config.revenue(data, r.fail, lambda v, w: _duration(r, v, w)),
+        channels=channels,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -84,6 +84,13 @@ class Database:
         from escalator.service import logbook
 
         logbook.install(self._sessions)  # one log line per notice, after its commit
+
+    def on_event(self, hook: Callable[[Session, Any, Any], object]) -> None:
+        """Call `hook(session, escalation, event)` for each audit event written in a
+        session of this database (service/publish.py: webhooks and chat)."""
+        from escalator.service.events import HOOK
+
+        self._sessions.configure(info={HOOK: hook})
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

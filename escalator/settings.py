@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from escalator.playbooks.revenue import RevenueRule
     from escalator.playbooks.spec import Playbook
+    from escalator.channels_config import ChannelSettings
     from escalator.sla.calendar import Calendar
     from escalator.sla.policy import Policy
 
@@ -201,9 +202,16 @@ class Settings:
     report: ReportSettings | None = None  # no [report] weekly_to: no weekly report
     playbooks: tuple[Playbook, ...] = field(default_factory=_default_playbooks)
     revenue: RevenueSettings = field(default_factory=RevenueSettings)
+    channels: ChannelSettings = field(default_factory=lambda: _no_channels())
 
     @cached_property  # the sweep and every reschedule read it: build it once
     def policy(self) -> Policy:
         from escalator.sla.policy import Policy
 
         return Policy(self.severities, self.calendars, self.warnings)
+
+
+def _no_channels() -> ChannelSettings:
+    from escalator.channels_config import ChannelSettings  # webhooks, Slack, Teams
+
+    return ChannelSettings()

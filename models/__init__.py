@@ -10,14 +10,15 @@ from models.health_indexes import HEALTH_INDEXES
 from models.inbound import Inbound
 from models.link import UsedLink
 from models.notice import Notice
-from models.outbox import OutboxMessage
+from models.outbox import DisabledDestination, OutboxMessage
 from models.report_indexes import REPORT_INDEXES
 from models.review import Review
 from models.task import Task
 from models.weekly import WeeklyReportSent
 
 __all__ = [
-    "Account", "AccountAlias", "Base", "Credential", "DigestSent", "Escalation",
+    "Account", "AccountAlias", "Base", "Credential", "DigestSent", "DisabledDestination",
+    "Escalation",
     "EscalationAccount", "Event", "HEALTH_INDEXES", "Inbound", "Notice", "OutboxMessage",
     "REPORT_INDEXES", "Review", "Task", "WeeklyReportSent", "UsedLink",
 ]

@@ -5,6 +5,7 @@
     smtp         mail deferred by the server (4xx, no connection) for smtp_failing_after
     messages     received messages that could not be recorded (inbound outcome "error")
     escalations  escalations a job failed on ("fault" events)
+    channels     a webhook, Slack or Teams receiver answered 410 Gone and is disabled
     token        an OAuth2 sign-in refused for good (escalator.oauth.revoked(): invalid_grant,
                  consent revoked): said at once, `run` wakes the sweep when it happens
 
@@ -33,7 +34,7 @@ from escalator.db import Database, is_postgres
 from escalator.service.outbox import enqueue
 from escalator.settings import Settings
 from escalator.status import JobStatus
-from models import Escalation, Event, Inbound, OutboxMessage
+from models import DisabledDestination, Escalation, Event, Inbound, OutboxMessage
 from parser.result import Envelope
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ _LOCK = 0x45534341  # pg_advisory_xact_lock key of the alert job ("ESCA")
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # mailbox | smtp | messages | escalations | token
+    kind: str  # mailbox | smtp | messages | escalations | channels | token
     title: str
     since: datetime
     summary: str
@@ -85,7 +86,8 @@ def alert_sweep(db: Database, settings: Settings, now: datetime,
             else:
                 log.debug("admin alert (%s) not repeated: the last went out at %s",
                           alert.kind, _when(last))
-        for kind, finder in (("messages", _messages), ("escalations", _escalations)):
+        for kind, finder in (("messages", _messages), ("escalations", _escalations),
+                             ("channels", _disabled)):
             last = _last(session, kind)
             if last is not None and now - last < EVERY:
                 continue
@@ -126,7 +128,8 @@ def _mailbox(settings: Settings, now: datetime, job: JobStatus | None,
 
 
 def _smtp(session: Session, settings: Settings, now: datetime) -> Alert | None:
-    deferred = (OutboxMessage.status == "pending", OutboxMessage.attempts > 0)
+    deferred = (OutboxMessage.status == "pending", OutboxMessage.attempts > 0,
+                OutboxMessage.channel == "email")
     oldest, count = session.execute(
         select(func.min(OutboxMessage.created_at), func.count()).where(*deferred)).one()
     if oldest is None or now - oldest < settings.health.smtp_failing_after:
@@ -206,6 +209,19 @@ def _escalations(session: Session, since: datetime) -> Alert | None:
          for r in rows[:MOST]],
         "`escalator show ESC-N` shows the fault on its trail; a template copied into "
         "[templates] dir is the usual cause.")
+
+
+def _disabled(session: Session, since: datetime) -> Alert | None:
+    rows = list(session.scalars(select(DisabledDestination).where(DisabledDestination.at > since)
+                                .order_by(DisabledDestination.at).limit(MOST)))
+    if not rows:
+        return None
+    return Alert(
+        "channels", f"{len(rows)} receivers answered 410 Gone and are disabled", rows[0].at,
+        "Nothing more is sent to them; what was due for them is marked failed.",
+        [f"{_when(r.at)} {r.channel} {r.address}: {r.reason[:200]}" for r in rows],
+        "if the receiver is back, give it a new URL in the config (the old one stays "
+        "disabled); `escalator show ESC-N` has the event.")
 
 
 def _last(session: Session, kind: str) -> datetime | None:

@@ -1,5 +1,11 @@
 """Deliver the outbox: claim due rows, send over one connection per batch, mark after the 250.
 
+Every channel goes through here (email, webhook, slack, teams: channels/): each row through
+its channel's transport, with the same lease, retry and backoff, marking and failure
+events. Rows of a queue (webhooks and chat: one receiver and escalation) go out in id
+order; a receiver answering 410 Gone is disabled (an event and the next admin alert).
+What follows says "email" and "server"; for the other channels read "post" and "receiver".
+
 A claimed row is leased (status "sending", next_attempt_at = now + [smtp] lease_seconds),
 and leased again just before its own send: the lease runs from each email's send, not from
 the claim, so a slow server cannot make the tail of a batch outlive its lease and go twice
@@ -18,23 +24,24 @@ the owner's next recap); the accepted recipients stay sent, and recipients refus
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.headerregistry import Address
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, and_, bindparam, exists, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
+from channels import ORDERED, Gone, Outgoing, Transport, Unavailable
+from escalator import channels_config
 from escalator.db import Database, is_postgres
 from escalator.service import events
 from escalator.settings import Settings
 from mailer.errors import PermanentDeliveryError, TemporaryDeliveryError
-from mailer.message import build_message
-from mailer.smtp import MailSender, SmtpUnavailable
-from models import Escalation, OutboxMessage
+from mailer.smtp import MailSender
+from models import DisabledDestination, Escalation, OutboxMessage
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=15)  # SMTP back after an outage: mail flows within 15 min
@@ -57,10 +64,12 @@ def wall_clock() -> datetime:
 
 def deliver(db: Database, settings: Settings, sender_factory: Callable[[], MailSender],
             clock: Callable[[], datetime] = wall_clock, batch: int = BATCH,
-            time_limit: timedelta = TIME_LIMIT) -> DeliveryStats:
+            time_limit: timedelta = TIME_LIMIT,
+            transports: Mapping[str, Callable[[], Transport]] | None = None) -> DeliveryStats:
     """Send everything that is due now (by the wall clock: retries are about real SMTP time),
     batch after batch, until nothing is due, a batch hits its time limit or the server is
-    away."""
+    away. `transports` (channel -> maker) defaults to the config's: email over
+    `sender_factory`, and the webhooks and chat URLs of settings.channels."""
     stats = DeliveryStats()
     lease = timedelta(seconds=settings.smtp.lease_seconds)
     while True:
@@ -68,22 +77,27 @@ def deliver(db: Database, settings: Settings, sender_factory: Callable[[], MailS
         claimed = _claim(db, now, batch, lease)
         if not claimed:
             return stats
-        _send_batch(db, settings, sender_factory, claimed, clock, stats, now + time_limit)
+        _send_batch(db, settings, sender_factory, claimed, clock, stats, now + time_limit,
+                    transports)
         if len(claimed) < batch or stats.stopped:
             return stats
 
 
 def _claim(db: Database, now: datetime, batch: int, lease: timedelta) -> list[tuple[int, int]]:
+    """Lease the due rows, oldest first: a row of a queue only with every older unsent row
+    of its queue (or none left), so each receiver hears of an escalation in order."""
     with db.transaction() as session:
-        due = or_(
-            and_(OutboxMessage.status == "pending",
-                 or_(OutboxMessage.attempts == 0, OutboxMessage.next_attempt_at <= now)),
-            and_(OutboxMessage.status == "sending", OutboxMessage.next_attempt_at <= now),
-        )
-        query = select(OutboxMessage).where(due).order_by(OutboxMessage.id).limit(batch)
+        older = aliased(OutboxMessage)
+        waiting = exists().where(older.queue == OutboxMessage.queue,
+                                 older.id < OutboxMessage.id,
+                                 older.status.in_(("pending", "sending")), ~_due(older, now))
+        query = (select(OutboxMessage)
+                 .where(_due(OutboxMessage, now),
+                        or_(OutboxMessage.queue.is_(None), ~waiting))
+                 .order_by(OutboxMessage.id).limit(batch))
         if is_postgres(session):
             query = query.with_for_update(skip_locked=True)
-        rows = list(session.scalars(query))
+        rows = _in_order(session, list(session.scalars(query)))
         for row in rows:
             row.status = "sending"
             row.attempts += 1
@@ -91,14 +105,46 @@ def _claim(db: Database, now: datetime, batch: int, lease: timedelta) -> list[tu
         return [(row.id, row.attempts) for row in rows]  # attempts: whose lease it is
 
 
+def _due(table: Any, now: datetime) -> Any:
+    return or_(and_(table.status == "pending",
+                    or_(table.attempts == 0, table.next_attempt_at <= now)),
+               and_(table.status == "sending", table.next_attempt_at <= now))
+
+
+def _in_order(session: Session, rows: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Leave out a queued row with an older unsent row not among `rows`: one another
+    sender holds (SKIP LOCKED passed over it), or beyond the batch."""
+    queues = {r.queue for r in rows if r.queue is not None}
+    if not queues:
+        return rows
+    mine = {r.id for r in rows}
+    top = max(r.id for r in rows)
+    earlier: dict[str, list[int]] = {}
+    for row_id, queue in session.execute(
+            select(OutboxMessage.id, OutboxMessage.queue).where(
+                OutboxMessage.queue.in_(queues), OutboxMessage.id < top,
+                OutboxMessage.status.in_(("pending", "sending")))):
+        earlier.setdefault(queue or "", []).append(row_id)
+    return [r for r in rows if r.queue is None
+            or all(i in mine for i in earlier.get(r.queue, ()) if i < r.id)]
+
+
 def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], MailSender],
                 claimed: list[tuple[int, int]], clock: Callable[[], datetime],
-                stats: DeliveryStats, deadline: datetime) -> None:
+                stats: DeliveryStats, deadline: datetime,
+                transports: Mapping[str, Callable[[], Transport]] | None = None) -> None:
+    """Each row through its channel's transport, in id order. A transport opens at its
+    channel's first row (one connection per batch); a destination found away defers the
+    rest of its rows; a row not sent holds back the later rows of its queue."""
     attempts = dict(claimed)
     with db.transaction() as session:
         rows = list(session.scalars(select(OutboxMessage).where(
             OutboxMessage.id.in_(attempts)).order_by(OutboxMessage.id)))
+        gone = _disabled(session, rows)
     lease = timedelta(seconds=settings.smtp.lease_seconds)
+    makers = transports if transports is not None else channels_config.transports(
+        settings, sender_factory)
+    urls = {channel: settings.channels.urls(channel) for channel in ORDERED}
 
     leased: dict[int, bool] = {}  # next row's lease, renewed in the mark before it
 
@@ -110,20 +156,9 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
         if after:
             leased[after[0].id] = ours
 
-    def defer_rest(start: int, error: str) -> None:
-        for row in rows[start:]:
-            _write_outcome(db, row.id, clock(), {"temporary": error})
-        stats.deferred += len(rows) - start
-        stats.last_error = error
-        stats.stopped = True
-
-    try:
-        sender = sender_factory()
-        sender.__enter__()
-    except TemporaryDeliveryError as e:
-        defer_rest(0, str(e))
-        return
-    mailbox = Address(settings.smtp.from_name, addr_spec=settings.smtp.from_address)
+    opened: dict[str, Transport] = {}
+    away: dict[tuple[str, str], str] = {}  # (channel, address or "") -> why: defer its rows
+    held: set[str] = set()  # queues with a row not sent in this batch
     try:
         for i, row in enumerate(rows):
             now = clock()
@@ -133,42 +168,107 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
                 log.warning("delivery: batch time limit reached; %d emails left for the next "
                             "round", len(rows) - i)
                 return
+            if row.queue is not None and row.queue in held:
+                _release(db, [(row.id, attempts[row.id])], now)  # after the older one
+                continue
+            why = away.get((row.channel, "")) or away.get((row.channel, _address(row)))
+            if why is not None:
+                _write_outcome(db, row.id, now, {"temporary": why})
+                stats.deferred += 1
+                _hold(held, row)
+                continue
+            url = urls.get(row.channel, {}).get(_address(row))
+            if url is not None and (row.channel, _address(row), _hash(url)) in gone:
+                mark(row.id, permanent=f"not sent: {row.channel} {_address(row)} is disabled "
+                                       "(it answered 410 Gone; give it a new URL)", record=False)
+                stats.failed += 1
+                continue
+            transport = opened.get(row.channel)
+            if transport is None:
+                make = makers.get(row.channel)
+                if make is None:
+                    mark(row.id, permanent=f"not sent: no transport for channel {row.channel}")
+                    stats.failed += 1
+                    continue
+                try:
+                    transport = make().__enter__()
+                except TemporaryDeliveryError as e:
+                    away[row.channel, ""] = str(e)
+                    _write_outcome(db, row.id, now, {"temporary": str(e)})
+                    _away(stats, row, str(e), whole=True)
+                    _hold(held, row)
+                    continue
+                opened[row.channel] = transport
             ours = (leased.pop(row.id) if row.id in leased
                     else _relet(db, row.id, attempts[row.id], now + lease))
             if not ours:
                 continue  # our lease ran out and another sender has the row now
             try:
-                msg = build_message(
-                    from_addr=mailbox, to=row.to_addrs, cc=row.cc_addrs,
-                    subject=row.subject, text=row.text_body, html=row.html_body,
-                    message_id=row.message_id, in_reply_to=row.in_reply_to,
-                    references=row.references, reply_to=settings.smtp.from_address,
-                )
-            except ValueError as e:  # an address that does not parse: no retry will help
-                mark(row.id, permanent=f"not sent: {e}")
-                stats.failed += 1
+                refused = transport.send(_outgoing(row))
+            except Unavailable as e:  # the destination went away: its rest waits too
+                away[row.channel, "" if e.whole_channel else _address(row)] = str(e)
+                mark(row.id, temporary=str(e))
+                _away(stats, row, str(e), whole=e.whole_channel)
+                _hold(held, row)
                 continue
-            try:
-                result = sender.send(msg, row.envelope())
-            except SmtpUnavailable as e:  # the server went away: not worth trying the rest now
-                defer_rest(i, str(e))
-                return
             except TemporaryDeliveryError as e:
                 mark(row.id, temporary=str(e))
                 stats.deferred += 1
                 stats.last_error = str(e)
+                _hold(held, row)
+                continue
+            except Gone as e:
+                mark(row.id, permanent=str(e), gone=_hash(url or ""))
+                gone.add((row.channel, _address(row), _hash(url or "")))
+                stats.failed += 1
                 continue
             except PermanentDeliveryError as e:
                 mark(row.id, permanent=str(e))
                 stats.failed += 1
                 continue
-            refused = {a: f"{code} {text}" for a, (code, text) in result.refused.items()}
             mark(row.id, refused=refused)
             stats.sent += 1
             _log(logging.INFO, "sent", row, f"to {_some(row.envelope())}"
                  + (f"; refused by {_some(list(refused))}" if refused else ""))
     finally:
-        sender.__exit__(None, None, None)
+        for transport in opened.values():
+            transport.__exit__(None, None, None)
+
+
+def _address(row: OutboxMessage) -> str:
+    return row.to_addrs[0] if row.to_addrs else ""
+
+
+def _hold(held: set[str], row: OutboxMessage) -> None:
+    if row.queue is not None:
+        held.add(row.queue)
+
+
+def _away(stats: DeliveryStats, row: OutboxMessage, error: str, whole: bool) -> None:
+    stats.deferred += 1
+    stats.last_error = error
+    if whole and row.channel == "email":
+        stats.stopped = True  # the mail server is away: the next round, not this one
+
+
+def _hash(url: str) -> str:
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
+def _disabled(session: Session, rows: list[OutboxMessage]) -> set[tuple[str, str, str]]:
+    if all(r.channel == "email" for r in rows):
+        return set()
+    return {(d.channel, d.address, d.url_hash)
+            for d in session.scalars(select(DisabledDestination))}
+
+
+def _outgoing(row: OutboxMessage) -> Outgoing:
+    return Outgoing(
+        channel=row.channel, address=_address(row), kind=row.kind,
+        message_id=row.message_id, payload=row.payload or "", subject=row.subject,
+        text=row.text_body, html=row.html_body, to=tuple(row.to_addrs),
+        cc=tuple(row.cc_addrs), envelope=tuple(row.envelope()), in_reply_to=row.in_reply_to,
+        references=tuple(row.references))
 
 
 def _relet(db: Database, row_id: int, attempts: int, until: datetime) -> bool:
@@ -221,8 +321,10 @@ def _plain(outcome: dict[str, Any]) -> bool:
 
 
 def _mark(session: Session, row_id: int, now: datetime, *, temporary: str | None = None,
-          permanent: str | None = None, refused: dict[str, str] | None = None) -> None:
-    """One row's outcome, inside the caller's transaction."""
+          permanent: str | None = None, refused: dict[str, str] | None = None,
+          gone: str | None = None, record: bool = True) -> None:
+    """One row's outcome, inside the caller's transaction. `gone` (the URL's hash): the
+    receiver answered 410 and is disabled, said on the trail and to the admins."""
     row = session.get(OutboxMessage, row_id)
     assert row is not None
     if temporary is not None:
@@ -236,7 +338,10 @@ def _mark(session: Session, row_id: int, now: datetime, *, temporary: str | None
         row.last_error = permanent[:2000]
         row.refused = {a: permanent[:500] for a in row.envelope()}
         _log(logging.ERROR, "refused", row, permanent)
-        _record(session, row, now, row.refused)
+        if gone is not None:
+            _disable(session, row, now, gone, permanent)
+        elif record:
+            _record(session, row, now, row.refused)
     else:
         row.status = "sent"
         row.sent_at = now
@@ -250,10 +355,10 @@ def _mark(session: Session, row_id: int, now: datetime, *, temporary: str | None
 def _log(level: int, outcome: str, row: OutboxMessage, detail: str) -> None:
     """One line per delivery outcome: the email's kind, Message-ID and escalation."""
     esc = f"ESC-{row.escalation_id}" if row.escalation_id else None
-    log.log(level, "%s: %s email %s%s: %s", outcome, row.kind, row.message_id,
+    log.log(level, "%s: %s %s %s%s: %s", outcome, row.kind, row.channel, row.message_id,
             f", {esc}" if esc else "", detail,
             extra={"outcome": outcome, "message_id": row.message_id, "escalation": esc,
-                   "kind": row.kind})
+                   "kind": row.kind, "channel": row.channel})
 
 
 def _some(addresses: list[str], most: int = 5) -> str:
@@ -269,9 +374,27 @@ def _record(session: Session, row: OutboxMessage, now: datetime,
     esc = session.get(Escalation, row.escalation_id)
     if esc is None:
         return
-    for address, reply in refused.items():
-        events.add(session, esc, now, "delivery", "escalator",
-                   f"{row.kind} email to {address} not delivered: {reply}")
+    for address, reply in refused.items():  # email: the owner's recap; others: the admins
+        events.add(session, esc, now, "delivery" if row.channel == "email" else "channel",
+                   "escalator", f"{row.kind} {row.channel} to {address} not delivered: {reply}")
+
+
+def _disable(session: Session, row: OutboxMessage, now: datetime, url_hash: str,
+             reason: str) -> None:
+    """410 Gone: nothing more to that URL; the trail and the next admin alert say so."""
+    address = _address(row)
+    known = session.scalar(select(DisabledDestination.id).where(
+        DisabledDestination.channel == row.channel, DisabledDestination.address == address,
+        DisabledDestination.url_hash == url_hash))
+    if known is None:
+        session.add(DisabledDestination(channel=row.channel, address=address,
+                                        url_hash=url_hash, at=now, reason=reason[:2000]))
+    esc = session.get(Escalation, row.escalation_id) if row.escalation_id else None
+    if esc is not None:
+        events.add(session, esc, now, "channel", "escalator",
+                   f"{row.channel} {address} disabled: {reason}")
+    log.error("%s %s disabled: %s", row.channel, address, reason,
+              extra={"outcome": "disabled", "channel": row.channel})
 
 
 def _retry_copy(row: OutboxMessage, addresses: list[str], now: datetime) -> OutboxMessage:

@@ -10,6 +10,7 @@ from escalator.service.txcache import transaction_dict
 from models import Escalation, Event
 
 ADDED = "events.added"  # {escalation id: [Event]} for the transaction
+HOOK = "events.hook"  # session.info: called with every event (Database.on_event)
 
 
 def add(session: Session, esc: Escalation, at: datetime, kind: str, actor: str,
@@ -17,6 +18,9 @@ def add(session: Session, esc: Escalation, at: datetime, kind: str, actor: str,
     event = Event(escalation_id=esc.id, at=at, kind=kind, actor=actor, detail=detail[:4000])
     session.add(event)
     _added_by_escalation(session).setdefault(esc.id, []).append(event)
+    hook = session.info.get(HOOK)
+    if hook is not None:  # webhooks, Slack, Teams (service/publish.py): same transaction
+        hook(session, esc, event)
     return event
 
 

@@ -28,7 +28,8 @@ from models import Escalation, Event, OutboxMessage
 
 EVENTS = 5  # the last events a recap, breach or warning shows
 FAILURE_KINDS = ("delivery", "bounce")  # events the owner hears about in the next recap
-ADMIN_KINDS = ("fault",)  # our own failures: the admins' alert tells them, not the recaps
+ADMIN_KINDS = ("fault", "channel")  # our own failures (a job's, a webhook's): the admins'
+# alert tells them, not the recaps
 # emails that carry signed action links (with [web] public_url): one copy per recipient
 LINK_KINDS = ("ack", "new", "warning", "breach", "recap")
 
