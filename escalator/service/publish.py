@@ -98,7 +98,7 @@ def escalation_data(settings: Settings, esc: Escalation) -> dict[str, Any]:
 
 
 def dashboard_url(settings: Settings, esc: Escalation) -> str | None:
-    base = str(getattr(settings.web, "public_url", "") or "").rstrip("/")
+    base = settings.web.public_url.rstrip("/")
     return f"{base}/escalations/{esc.ref}" if base else None
 
 
