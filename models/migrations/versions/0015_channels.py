@@ -1,15 +1,15 @@
 """outbox.channel, payload and queue: one outbox for email, webhooks, Slack and Teams
 (existing rows are email); disabled_destination for receivers that answered 410 Gone
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
