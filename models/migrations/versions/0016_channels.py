@@ -1,15 +1,15 @@
 """outbox.channel, payload and queue: one outbox for email, webhooks, Slack and Teams
 (existing rows are email); disabled_destination for receivers that answered 410 Gone
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
