@@ -8,9 +8,9 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from escalator.channels_config import ChannelSettings
     from escalator.playbooks.revenue import RevenueRule
     from escalator.playbooks.spec import Playbook
-    from escalator.channels_config import ChannelSettings
     from escalator.sla.calendar import Calendar
     from escalator.sla.policy import Policy
 
