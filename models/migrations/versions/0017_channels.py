@@ -1,15 +1,15 @@
 """outbox.channel, payload and queue: one outbox for email, webhooks, Slack and Teams
 (existing rows are email); disabled_destination for receivers that answered 410 Gone
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
