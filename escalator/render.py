@@ -35,7 +35,8 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "email"
 PARTS = ("subject.txt", "txt", "html")
 # the kinds this module can render with a sample context; review_* belong to issue 7
 KINDS = ("ack", "rejection", "error", "new", "warning", "breach", "recap", "confirmation",
-         "digest", "alert", "health", "weekly", "task_reminder", "task_overdue", "repeat")
+         "digest", "alert", "health", "weekly", "task_reminder", "task_overdue", "repeat",
+         "signin")
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,9 @@ def sample_context(kind: str) -> dict[str, Any]:
         from escalator.service.weekly import sample_context as weekly_sample
 
         specific["weekly"] = weekly_sample(now)
-    if kind in ("digest", "alert", "health", "weekly"):
+    specific["signin"] = {"person": "vera.vp@example.com", "minutes": 30,
+                          "link": "https://escalations.example.com/signin/TOKEN"}
+    if kind in ("digest", "alert", "health", "weekly", "signin"):
         base.pop("esc")
     return {**base, **specific.get(kind, {})}
 

@@ -17,17 +17,17 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from escalator import web_config
-from escalator.web import actions, auth, health, pages
+from escalator.web import acting, actions, auth, health, pages, signin
 from escalator.web.site import Site, error_page
 
 log = logging.getLogger(__name__)
-MODULES = (health, pages, actions)
+MODULES = (health, pages, actions, signin, acting)
 
 HEADERS = {
     "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; "
                                "img-src data:; form-action 'self'; frame-ancestors 'none'",
     "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
+    "referrer-policy": "same-origin",  # a form POST then names its origin (not "null")
     "cache-control": "no-store",
 }
 
@@ -38,7 +38,8 @@ def build_app(site: Site) -> Starlette:
     open_paths = tuple(p for m in MODULES for p in getattr(m, "open_paths", ()))
     app = Starlette(routes=routes + mounts, exception_handlers={
         HTTPException: _http_error, Exception: _server_error})
-    app.add_middleware(auth.TokenGate, token=site.settings.web.token, open_paths=open_paths)
+    app.add_middleware(auth.TokenGate, token=site.settings.web.token, open_paths=open_paths,
+                       signed_in=lambda scope: bool(signin.person(Request(scope))))
     app.add_middleware(auth.HostAllowList, hosts=web_config.allowed_hosts(site.settings.web))
     app.add_middleware(Outer, site=site)
     return app

@@ -9,7 +9,7 @@ the pages a module declares open: sign-in, action links); on loopback it is opti
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import parse_qsl, quote, urlencode
 
 from starlette.datastructures import Headers
@@ -52,8 +52,10 @@ class HostAllowList:
 
 
 class TokenGate:
-    def __init__(self, app: ASGIApp, token: str, open_paths: tuple[str, ...]) -> None:
+    def __init__(self, app: ASGIApp, token: str, open_paths: tuple[str, ...],
+                 signed_in: Callable[[Scope], bool] = lambda scope: False) -> None:
         self.app, self.token, self.open_paths = app, token, open_paths
+        self.signed_in = signed_in  # a signed-in person reads without the token
 
     def offered(self, scope: Scope) -> bool:
         headers = Headers(scope=scope)
@@ -71,7 +73,7 @@ class TokenGate:
             await self.app(scope, receive, send)
             return
         response: Response
-        if not self.offered(scope):
+        if not self.offered(scope) and not self.signed_in(scope):
             response = error_page("A token is needed: open the link with ?token=… or send "
                                   "Authorization: Bearer …", 401)
             response.headers["WWW-Authenticate"] = 'Bearer realm="escalator"'

@@ -82,7 +82,11 @@ def escalation(request: Request, session: Session, site: Site, now: datetime,
     if found is None:
         shown = f"ESC-{number}" if number else "This escalation"
         return error_page(f"{shown}: no such escalation", 404, banner)
-    return page("web/escalation.html", banner, nav="escalations", now=now, **found)
+    from escalator.web.signin import csrf, person
+
+    who = person(request)
+    return page("web/escalation.html", banner, nav="escalations", now=now, person=who,
+                csrf=csrf(request, who) if who else "", **found)
 
 
 @with_session
