@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qs
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -30,12 +31,14 @@ from escalator.service import outbox
 from escalator.service.recipients import may_take_part
 from escalator.web.actions import _same_origin as same_origin
 from escalator.web.site import NO_BANNER, Site, error_page, page, site_of
+from models import OutboxMessage
 
 log = logging.getLogger(__name__)
 open_paths = ("/signin", "/signin/", "/signout")
 COOKIE = "escalator_session"
 SESSION_HOURS = 12
 LINK_MINUTES = 30
+LINKS_PER_HOUR = 5  # to one address: the form cannot be used to flood a colleague's inbox
 MAX_FORM = 4096
 
 
@@ -107,6 +110,12 @@ def _send_link(site: Site, address: str) -> None:
     assert signer is not None
     token = signer.sign("signin", address, now, 1)
     with site.db.transaction() as session:
+        recent = session.scalars(select(OutboxMessage.to_addrs).where(
+            OutboxMessage.kind == "signin", OutboxMessage.created_at > now - timedelta(hours=1)))
+        if sum(address in to for to in recent) >= LINKS_PER_HOUR:
+            log.warning("sign-in links for %s: %d this hour already; no more", address,
+                        LINKS_PER_HOUR)
+            return
         outbox.enqueue(session, settings, kind="signin", now=now, to=[address], context={
             "person": address, "minutes": LINK_MINUTES,
             "link": f"{settings.web.public_url}/signin/{token}"})

@@ -155,6 +155,12 @@ def test_outside_address_gets_the_same_page_and_no_email(
     assert texts[0] == texts[1]  # no telling who may sign in
     assert len(delivered(db, settings, smtp_server, "Sign in to Escalator", VP)) == 1
     assert not [m for m in smtp_server.messages if "someone@elsewhere.test" in m.rcpt_tos]
+    for _ in range(6):  # the form cannot flood a colleague: 5 links an hour, then none
+        page.goto(server.url + "/signin")
+        page.fill("#address", VP)
+        page.click("text=Email me a sign-in link")
+        assert page.inner_text("main") == texts[1]
+    assert len(delivered(db, settings, smtp_server, "Sign in to Escalator", VP)) == 5
     # the wall-screen token reads, and cannot act
     page.goto(server.url + "/escalations/ESC-3?token=wall-screen")
     assert "Sign in</a> to acknowledge" in page.content()
