@@ -311,9 +311,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="CSV: name, arr, segment, renewal_date, csm, team, health, "
                                 "aliases (optional, separated by ;)")
     p.set_defaults(func=cmd_accounts_import)
+    from escalator.account_sync_cli import add_command as add_sync_command
+
+    add_sync_command(accounts)
     from escalator.auth_cli import add_commands as add_auth_commands
 
     add_auth_commands(sub)
+    from escalator.api_token_cli import add_commands as add_api_token_commands
+
+    add_api_token_commands(sub)
     p = add("report", cmd_report, "roll-ups and SLA figures")
     p.add_argument("--json", action="store_true")
     p.add_argument("--html", metavar="PATH", help="write one self-contained HTML page")

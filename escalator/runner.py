@@ -107,6 +107,8 @@ def run(db: Database, settings: Settings, stop: threading.Event) -> None:
 
     scheduler.add_job(sweep_job, "interval", seconds=SWEEP_SECONDS, id="sweep",
                       max_instances=1, coalesce=True, next_run_time=datetime.now(UTC))
+    if settings.accounts.sync_url:
+        _schedule_sync(db, settings, scheduler)
     scheduler.start()
     delivery.start()
     poller: threading.Thread | None = None
@@ -239,6 +241,21 @@ def _smtp_intake(db: Database, settings: Settings,
                                where.max_message_bytes)
     log.info("SMTP intake listening on %s:%d", where.host, where.port)
     return intake
+
+
+def _schedule_sync(db: Database, settings: Settings, scheduler: BackgroundScheduler) -> None:
+    """[accounts] sync_url: the directory read at start and every sync_every; a failure is
+    run_job's one log line and a failure of job "accounts" (three in a row: an alert)."""
+    from escalator.service.account_sync import JOB, shown, sync_job
+
+    def job() -> None:
+        run_job(JOB, lambda: sync_job(db, settings, utcnow()))
+
+    scheduler.add_job(job, "interval", seconds=settings.accounts.sync_every.total_seconds(),
+                      id="accounts-sync", max_instances=1, coalesce=True,
+                      next_run_time=datetime.now(UTC))
+    log.info("accounts sync from %s every %s", shown(settings.accounts.sync_url),
+             settings.accounts.sync_every)
 
 
 def _wake_at_next_deadline(db: Database, scheduler: BackgroundScheduler, job: object) -> None:

@@ -125,6 +125,8 @@ class AccountSettings:
 
     health_threshold: float | None = None  # health falls below it: ask (None: off)
     health_drop: float | None = None  # health falls by at least this many points: ask
+    sync_url: str = ""  # `accounts sync` and `run`: a CSV by http(s) URL or file path
+    sync_every: timedelta = timedelta(hours=1)  # how often `run` syncs (with sync_url)
 
 
 @dataclass(frozen=True)

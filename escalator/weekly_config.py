@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,8 +29,9 @@ def _check_keys(table: Mapping[str, Any], where: str, allowed: set[str], fail: F
 
 
 def accounts_settings(table: Mapping[str, Any], fail: Fail) -> AccountSettings:
-    _check_keys(table, "[accounts]", {"health_threshold", "health_drop"}, fail)
-    values: dict[str, float] = {}
+    _check_keys(table, "[accounts]", {"health_threshold", "health_drop", "sync_url",
+                                      "sync_every"}, fail)
+    values: dict[str, Any] = sync_settings(table, fail)
     for key in ("health_threshold", "health_drop"):
         if key not in table:
             continue
@@ -42,6 +44,28 @@ def accounts_settings(table: Mapping[str, Any], fail: Fail) -> AccountSettings:
     if values.get("health_drop") == 0:
         raise fail("[accounts] health_drop", "must be more than 0 (leave it out: no drop rule)")
     return AccountSettings(**values)
+
+
+def sync_settings(table: Mapping[str, Any], fail: Fail) -> dict[str, Any]:
+    """[accounts] sync_url (an http(s) URL or a file path) and sync_every (a duration)."""
+    from escalator.config import parse_duration
+
+    values: dict[str, Any] = {}
+    url = table.get("sync_url", "")
+    if not isinstance(url, str):
+        raise fail("[accounts] sync_url", "must be a URL or a file path (a string)")
+    if url.strip():
+        values["sync_url"] = url.strip()
+    if "sync_every" in table:
+        try:
+            every = parse_duration(str(table["sync_every"]))
+        except ValueError:
+            every = timedelta(0)
+        if not timedelta(minutes=1) <= every <= timedelta(days=31):
+            raise fail("[accounts] sync_every", f"'{table['sync_every']}' is not a duration "
+                                                "from 1m to 31d (e.g. 1h, 1d)")
+        values["sync_every"] = every
+    return values
 
 
 def report_settings(table: Mapping[str, Any], fail: Fail,

@@ -1,6 +1,7 @@
 """SQLAlchemy 2.0 typed models, one module per table group; the schema is Alembic's."""
 
 from models.account import Account, AccountAlias, EscalationAccount
+from models.api_token import ApiToken
 from models.base import Base
 from models.credential import Credential
 from models.digest import DigestSent
@@ -17,8 +18,8 @@ from models.task import Task
 from models.weekly import WeeklyReportSent
 
 __all__ = [
-    "Account", "AccountAlias", "Base", "Credential", "DigestSent", "DisabledDestination",
-    "Escalation",
+    "Account", "AccountAlias", "ApiToken", "Base", "Credential", "DigestSent",
+    "DisabledDestination", "Escalation",
     "EscalationAccount", "Event", "HEALTH_INDEXES", "Inbound", "Notice", "OutboxMessage",
     "REPORT_INDEXES", "Review", "Task", "WeeklyReportSent", "UsedLink",
 ]

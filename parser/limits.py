@@ -53,7 +53,8 @@ _ADDRESSES = frozenset({("Envelope", "sender"), ("Envelope", "to"), ("Envelope",
 _MESSAGE_IDS = frozenset({("Envelope", "message_id"), ("Envelope", "in_reply_to"),
                           ("Envelope", "references")})
 # a reply command's value -> the column it lands in (an owner is an address)
-_COMMAND_VALUES = {"type": 100, "category": 100, "account": 300}
+COMMAND_VALUES = {"type": 100, "category": 100, "account": 300}
+_COMMAND_VALUES = COMMAND_VALUES  # the API refuses longer values (a 422) instead of clipping
 _LIMITED = frozenset(_COLUMNS) | _ADDRESSES | _MESSAGE_IDS | {("Command", "value")}
 
 T = TypeVar("T")

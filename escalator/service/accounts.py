@@ -115,7 +115,16 @@ def import_accounts(session: Session, text: str, now: datetime, *,
                     settings: Settings | None) -> ImportStats:
     """`settings`: for the health triggers (health_trigger.py); None asks nobody."""
     rows, problems = parse_csv(text)
-    stats = ImportStats(problems=problems)
+    return upsert_accounts(session, rows, now, problems, settings=settings)
+
+
+def upsert_accounts(session: Session, rows: list[AccountRow], now: datetime,
+                    problems: list[str] | None = None, *,
+                    settings: Settings | None) -> ImportStats:
+    """The one upsert of the directory: `accounts import`, `accounts sync` and the API's
+    PUT /accounts. A value left out of a row's `values` stays as it is (the CSV gives
+    every column; an API call only the ones it names)."""
+    stats = ImportStats(problems=list(problems or []))
     keys = {a.key: a for a in session.scalars(select(AccountAlias))}
     seen: dict[str, int] = {}
     for row in rows:
@@ -182,10 +191,11 @@ def _health_before(session: Session, account: Account, row: AccountRow,
     """The health this upsert moves away from, read under the row's lock (FOR UPDATE on
     PostgreSQL; SQLite's write lock is taken at BEGIN): two imports at once see each
     other's reading, so one crossing asks once. None when health does not change."""
-    if not health_trigger.enabled(settings) or account.health == row.values["health"]:
+    new = row.values.get("health", account.health)  # left out (an API call): unchanged
+    if not health_trigger.enabled(settings) or account.health == new:
         return None
     session.refresh(account, ["health"], with_for_update=True)
-    return account.health if account.health != row.values["health"] else None
+    return account.health if account.health != new else None
 
 
 def _assign(account: Account, row: AccountRow) -> bool:

@@ -8,6 +8,7 @@
     channels     a webhook, Slack or Teams receiver answered 410 Gone and is disabled
     token        an OAuth2 sign-in refused for good (escalator.oauth.revoked(): invalid_grant,
                  consent revoked): said at once, `run` wakes the sweep when it happens
+    accounts     the [accounts] sync_url sync of `run` failed three times in a row
 
 Each kind mails at most once an hour; a condition that lasts (mailbox, smtp, token) is said again
 once a day, and the failures of the last two are listed as they come (at most hourly).
@@ -48,12 +49,13 @@ EVERY = timedelta(hours=1)  # at most one alert per kind and hour
 AGAIN = timedelta(days=1)  # a lasting condition is said again once a day
 LOOKBACK = timedelta(days=1)  # failures older than this, never alerted, are history
 MOST = 20  # failures listed in one alert
+SYNC_FAILURES = 3  # account syncs failed in a row before the admins hear
 _LOCK = 0x45534341  # pg_advisory_xact_lock key of the alert job ("ESCA")
 
 
 @dataclass(frozen=True)
 class Alert:
-    kind: str  # mailbox | smtp | messages | escalations | channels | token
+    kind: str  # mailbox | smtp | messages | escalations | channels | token | accounts
     title: str
     since: datetime
     summary: str
@@ -77,6 +79,7 @@ def alert_sweep(db: Database, settings: Settings, now: datetime,
             _mailbox(settings, now, jobs.get("mailbox"), mailbox_started),
             _smtp(session, settings, now),
             _token(settings, revoked),
+            _accounts_sync(settings, jobs.get("accounts")),
         ) if a is not None]
         for alert in found:
             last = _last(session, alert.kind)
@@ -172,6 +175,26 @@ def _token(settings: Settings, revoked: Sequence[Revoked]) -> Alert | None:
         lines,
         "run `escalator auth login` (with the same config.toml) and sign in as the mailbox; "
         "reading and sending go on by themselves, /readyz shows when.")
+
+
+def _accounts_sync(settings: Settings, job: JobStatus | None) -> Alert | None:
+    """[accounts] sync_url failed SYNC_FAILURES times in a row: once may be the CRM's
+    maintenance window, three are something to fix."""
+    if job is None or not job.failing or job.failures_in_a_row < SYNC_FAILURES:
+        return None
+    from escalator.service.account_sync import shown
+
+    assert job.failing_since is not None
+    source = shown(settings.accounts.sync_url)
+    return Alert(
+        "accounts", f"the account sync has failed {job.failures_in_a_row} times in a row",
+        job.failing_since,
+        f"Escalator could not read the account directory from {source} since "
+        f"{_when(job.failing_since)}. Accounts keep their last ARR, renewal date and health "
+        "until it reads again; escalations go on.",
+        [f"last error: {job.last_error}"] if job.last_error else [],
+        "check that the export URL still answers (and its token, "
+        "ESCALATOR_ACCOUNTS_SYNC_TOKEN); `escalator accounts sync` tries it once by hand.")
 
 
 def _messages(session: Session, since: datetime) -> Alert | None:

@@ -39,7 +39,8 @@ def apply_commands(session: Session, settings: Settings, esc: Escalation,
     `text` is a reply's new text, read for review answers; `problems` are the parser's.
     A command the table does not know is refused and said, never dropped."""
     ctx = Context(session, settings, esc, actor, now)
-    _say(ctx.refused, left_out_problem(esc, settings, add_people(esc, settings, [actor])))
+    person = [actor] if "@" in actor else []  # an integration ("api:NAME") is mailed nothing
+    _say(ctx.refused, left_out_problem(esc, settings, add_people(esc, settings, person)))
     changes: list[str] = []
     answers = review.read_answers(text, table.registry)  # not the line reader's: read here
     before = esc.status
@@ -62,9 +63,9 @@ def apply_commands(session: Session, settings: Settings, esc: Escalation,
     if changes:
         # the sender hears too, even when the stakeholder bound left them out
         enqueue(session, settings, kind="recap", now=now,
-                to=dedupe([*esc.stakeholders, actor], ctx.notified), esc=esc,
+                to=dedupe([*esc.stakeholders, *person], ctx.notified), esc=esc,
                 context={"changes": changes, "actor": actor, "problems": problems})
-    elif problems:
+    elif problems and person:
         answer(session, settings, kind="confirmation", to=actor, now=now, esc=esc,
                context={"changes": [], "actor": actor, "problems": problems})
     return changes

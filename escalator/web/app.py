@@ -17,7 +17,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from escalator import web_config
-from escalator.web import acting, actions, auth, health, pages, signin
+from escalator.web import acting, actions, api, auth, health, pages, signin
 from escalator.web.site import Site, error_page
 
 log = logging.getLogger(__name__)
@@ -34,8 +34,8 @@ HEADERS = {
 
 def build_app(site: Site) -> Starlette:
     routes: list[BaseRoute] = [r for m in MODULES for r in m.routes]
-    mounts: list[BaseRoute] = []
-    open_paths = tuple(p for m in MODULES for p in getattr(m, "open_paths", ()))
+    mounts: list[BaseRoute] = [api.mount(site)]
+    open_paths = tuple(p for m in (*MODULES, api) for p in getattr(m, "open_paths", ()))
     app = Starlette(routes=routes + mounts, exception_handlers={
         HTTPException: _http_error, Exception: _server_error})
     app.add_middleware(auth.TokenGate, token=site.settings.web.token, open_paths=open_paths,
