@@ -243,8 +243,76 @@ def _without_blocks(html: str) -> str:
     return "".join(out)
 
 
-def _lean(html: str) -> str:
-    return _TAG.sub(_bare_tag, _INLINE.sub("", _without_blocks(html)))
+def _lean(html: str, seen: bool = True) -> str:
+    hiding, colours = visible.may_hide(html) if seen else (False, False)
+    if not (hiding or colours):  # nothing on the page is hidden: the fast path
+        return _TAG.sub(_bare_tag, _INLINE.sub("", _without_blocks(html)))
+    return _lean_seen(html, colours)
+
+
+def hides_text(html: str) -> bool:
+    """Does the page hide text from its reader? Then a plain alternative made from it (by
+    the sender's client) holds that text too, and only the HTML says what was seen."""
+    if not any(visible.may_hide(html)):
+        return False
+    html = _defused(html)
+    try:
+        return (html_stream.render(_lean(html), _tidy).split()
+                != html_stream.render(_lean(html, seen=False), _tidy).split())
+    except AssertionError:
+        return False
+
+
+_ATTR = re.compile(r"""([^\s=/>"']{1,80})(?:\s*+=\s*+("[^"]*"|'[^']*'|[^\s>]+))?""")
+_STYLE_BLOCK = re.compile(r"<style\b[^>]*>", re.I)
+
+
+def _attrs(text: str) -> dict[str, str]:
+    return {k.lower(): v.strip("\"'") for k, v in _ATTR.findall(text or "")}
+
+
+def _style_sheets(html: str) -> list[str]:
+    """The text of each <style> element, found by str.find (linear on many unclosed)."""
+    low, sheets, at = html.lower(), [], 0
+    while (match := _STYLE_BLOCK.search(html, at)) is not None:
+        end = low.find("</style", match.end())
+        if end < 0:
+            break
+        sheets.append(html[match.end():end])
+        at = end
+    return sheets
+
+
+def _lean_seen(html: str, colours: bool) -> str:
+    """_lean keeping what the streaming pass needs to leave out what a reader cannot see
+    (parser.visible): a hidden element as `<tag hidden>`, colours as a short style, and
+    an inline tag (span, font) only when it carries either, with its own end tag."""
+    rules = visible.rules_of(_style_sheets(html))
+    kept: dict[str, list[bool]] = {}
+
+    def inline(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        closing = tag.startswith("</")
+        name = (match.group(1) or "").lower()
+        stack = kept.setdefault(name, [])
+        if closing:
+            return f"</{name}>" if stack and stack.pop() else ""
+        extra = visible.lean_attributes(name, _attrs(match.group(2)), rules, colours)
+        if not tag.endswith("/>"):
+            stack.append(bool(extra))
+        return f"<{name}{extra}>" if extra else ""
+
+    def bare(match: re.Match[str]) -> str:
+        attrs = _attrs(match.group(2) or "")
+        name = match.group(1)
+        extra = visible.lean_attributes(name.lower(), attrs, rules, colours)
+        href = _HREF.search(match.group(2) or "")
+        return f"<{name}{' href=' + href.group(1) if href else ''}{extra}>"
+
+    return _TAG.sub(bare, _INLINE_SEEN.sub(inline, _without_blocks(html)))
+
+
+_INLINE_SEEN = re.compile(r"</?(span|font|o:p|st1:[a-z]+)\b([^>]*)>", re.I)
 
 
 _UNCLOSED = 200  # more tags than this left open before the next "<": a hostile body
@@ -285,8 +353,8 @@ def to_text(html: str, cut_quote: bool = False) -> str:
         except AssertionError:
             pass  # markup the parser rejects: let the soup path say so, as it always has
     soup = soup_of(html if cut_quote else _lean(html))
-    if cut_quote:  # a reply: what the reader cannot see is not read, nor the quote
-        visible.drop_hidden(soup)
+    visible.drop_hidden(soup)  # what the reader cannot see is not read
+    if cut_quote:  # a reply: nor the quote
         _cut_quotes(soup)
     parts: list[str] = []
     _render(soup, parts, [])

@@ -17,6 +17,8 @@ from html.parser import HTMLParser
 
 from bs4.dammit import EntitySubstitution, UnicodeDammit
 
+from parser.visible import PAGE, TEXT, seen_colours
+
 BLOCK = {
     "p", "div", "br", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol",
     "blockquote", "pre", "hr", "section", "article", "header", "footer", "dl", "dt", "dd",
@@ -48,6 +50,8 @@ class _Frame:
     href: str = ""
     cells: list[str] = field(default_factory=list)  # for "row"
     ordered: list[int] = field(default_factory=list)  # for "cell": the list stack to restore
+    ink: str = TEXT  # text and background colour inside (parser.visible's defaults)
+    back: str = PAGE
 
 
 class _Renderer(HTMLParser):
@@ -66,6 +70,9 @@ class _Renderer(HTMLParser):
         if self.text:
             text = _SPACES.sub(" ", "".join(self.text))
             self.text = []
+            top = self.stack[-1] if self.stack else None
+            if top is not None and top.ink == top.back and text.strip():
+                return  # the same colour as its background: a reader sees nothing
             if text and not self.dropped:
                 self.out.append(text)
 
@@ -124,7 +131,14 @@ class _Renderer(HTMLParser):
         self._flush()
         parent = self.stack[-1] if self.stack else None
         in_row = parent is not None and parent.kind == "row"
-        if self.dropped or tag in SKIP or (in_row and tag not in ("td", "th")):
+        hidden = False
+        ink, back = (parent.ink, parent.back) if parent is not None else (TEXT, PAGE)
+        for name, value in attrs:  # set by parser.html._lean from parser.visible's rules
+            if name == "hidden":
+                hidden = True
+            elif name == "style" and value:
+                ink, back = seen_colours(value, ink, back)
+        if self.dropped or hidden or tag in SKIP or (in_row and tag not in ("td", "th")):
             self.stack.append(_Frame(tag, "skip", self.out))
             self.dropped += 1
             return
@@ -134,11 +148,11 @@ class _Renderer(HTMLParser):
             self.dropped += 1
             return
         if in_row:  # a cell: rendered on its own, with a fresh list stack
-            cell = _Frame(tag, "cell", self.out, ordered=self.ordered)
+            cell = _Frame(tag, "cell", self.out, ordered=self.ordered, ink=ink, back=back)
             self.stack.append(cell)
             self.out, self.ordered = [], []
             return
-        frame = _Frame(tag, "block" if tag in BLOCK else "", self.out)
+        frame = _Frame(tag, "block" if tag in BLOCK else "", self.out, ink=ink, back=back)
         self.stack.append(frame)
         if tag == "tr":
             frame.kind = "row"

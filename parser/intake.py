@@ -3,7 +3,9 @@ Rejection that names every missing or unreadable field at once.
 
 Where the text comes from: the plain part, unless the HTML part's tables carry template
 fields the plain part lacks (a label | value table, which plain text flattens); an HTML
-part whose tables are only layout does not count. Within it, the new text of the
+part whose tables are only layout does not count. An HTML part that hides text from its
+reader (parser.visible) is read instead of the plain part: the sender's client made that
+from the same HTML, hidden text included. Within it, the new text of the
 message; for a forward (or when the new text carries no template at all) the forwarded or
 quoted part fills what is missing, and its Subject line stands in for an outer subject
 that is not in the template's shape.
@@ -37,10 +39,10 @@ SUMMARY_MISSING = (
 def body_fields(body: Body) -> dict[str, RawField]:
     """The template's fields: from the plain part, or from the HTML part when that has no
     plain part beside it or when its tables carry more fields than the plain part."""
-    from parser.html import to_text
+    from parser.html import hides_text, to_text
 
     plain = normalise(body.plain)
-    if not plain.strip():
+    if not plain.strip() or (body.html and hides_text(body.html)):
         return _template_fields(normalise(to_text(body.html))) if body.html else {}
     found = _template_fields(plain)
     if "<table" not in body.html.lower():

@@ -10,6 +10,7 @@ elements, each style read once.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from bs4 import BeautifulSoup
 from bs4.element import Tag
@@ -62,10 +63,14 @@ def hides(style: dict[str, str]) -> bool:
 
 
 def _sheet(soup: BeautifulSoup) -> dict[str, dict[str, str]]:
+    return rules_of(block.get_text() for block in soup.find_all("style"))
+
+
+def rules_of(sheets: Iterable[str]) -> dict[str, dict[str, str]]:
     """Simple selectors (tag, .class, #id, tag.class) of <style> rules, with their styles."""
     rules: dict[str, dict[str, str]] = {}
-    for block in soup.find_all("style"):
-        for rule in block.get_text()[:200_000].split("}"):
+    for sheet in sheets:
+        for rule in sheet[:200_000].split("}"):
             selectors, brace, body = rule.rpartition("{")
             if not brace:
                 continue
@@ -131,3 +136,71 @@ def drop_hidden(soup: BeautifulSoup) -> None:
 
 def _has_text(tag: Tag) -> bool:
     return any(str(s).strip() for s in tag.find_all(string=True, recursive=False))
+
+
+# -- the same, for the intake's streaming pass (parser.html._lean): per tag, from its
+# attributes, before the markup is thinned out
+
+# each pattern opens with a literal, which the regex engine finds by a fast scan
+_HINTS = re.compile(
+    r"display\s{0,9}:\s{0,9}none|visibility|mso-hide|opacity|overflow\s{0,9}:\s{0,9}hidden"
+    r"|hidden[\s=>/]|<template")
+_HINT_WORDS = ("display", "visibility", "mso-hide", "opacity", "hidden", "<template")
+_FONT_SIZE = re.compile(r"font-size\s{0,9}:\s{0,9}([0-9.]{0,12})")
+_INK = re.compile(r"""color\s{0,9}[:=]\s{0,9}["']?([^;"'}>]{1,40})""")
+_BACKS = (re.compile(r"""background(?:-color)?\s{0,9}:\s{0,9}([^;"'}> ]{1,40})"""),
+          re.compile(r"""bgcolor\s{0,9}=\s{0,9}["']?([^;"'}> ]{1,40})"""))
+
+
+def may_hide(html: str) -> tuple[bool, bool]:
+    """(may hide by a style or attribute, may hide by colour): when neither, the page shows
+    all its text and the fast path reads it as before. Colour hides only when some text
+    colour is white (the page) or one of the page's background colours."""
+    low = html.lower()
+    hiding = any(w in low for w in _HINT_WORDS) and _HINTS.search(low) is not None
+    if not hiding:
+        sizes = (_NUMBER.match(v) for v in _FONT_SIZE.findall(low))
+        hiding = any(m is not None and float(m.group(1)) < 2 for m in sizes)
+    inks = {_colour(m.group(1)) for m in _INK.finditer(low)
+            if not low[m.start() - 1 : m.start()].isalnum()
+            and low[m.start() - 1 : m.start()] != "-"}  # not background-color, bgcolor
+    backs = {_colour(v.split(" ")[0]) for b in _BACKS for v in b.findall(low)} | {PAGE}
+    return hiding, bool(inks & backs) or TEXT in backs
+
+
+def lean_attributes(name: str, attrs: dict[str, str], rules: dict[str, dict[str, str]],
+                    colours: bool) -> str:
+    """What the streaming pass needs of a tag's attributes: " hidden", its colours as a
+    short style (with `colours`), or nothing."""
+    style: dict[str, str] = {}
+    if rules:
+        classes = attrs.get("class", "").lower().split()
+        keys = [name, *(f".{c}" for c in classes), *(f"{name}.{c}" for c in classes)]
+        if "id" in attrs:
+            keys.append(f"#{attrs['id'].lower()}")
+        for key in keys:
+            style.update(rules.get(key, {}))
+    if "style" in attrs:
+        style.update(_styles(attrs["style"]))
+    if "hidden" in attrs or name == "template" or hides(style):
+        return " hidden"
+    if not colours:
+        return ""
+    out = []
+    ink = style.get("color") or (attrs.get("color") if name == "font" else None)
+    if ink:
+        out.append(f"color:{_colour(ink)}")
+    fill = (style.get("background-color") or style.get("background", "").split(" ")[0]
+            or attrs.get("bgcolor"))
+    if fill:
+        out.append(f"background-color:{_colour(fill)}")
+    return f' style="{";".join(out)}"' if out else ""
+
+
+def seen_colours(style: str, ink: str, back: str) -> tuple[str, str]:
+    """The text and background colour inside an element given its lean style."""
+    found = _styles(style)
+    fill = found.get("background-color", "")
+    if fill and fill != "transparent":
+        back = fill
+    return found.get("color", ink), back

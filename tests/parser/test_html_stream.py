@@ -9,7 +9,7 @@ from email.message import Message
 
 import pytest
 
-from parser import html
+from parser import html, visible
 
 from .conftest import EMAILS
 
@@ -17,6 +17,7 @@ from .conftest import EMAILS
 def _soup_walk(markup: str) -> str:
     """The tree walk the streaming pass replaced, kept here as the reference."""
     soup = html.soup_of(html._lean(markup))
+    visible.drop_hidden(soup)  # what a reader cannot see, as the soup path does
     parts: list[str] = []
     html._render(soup, parts, [])
     return html._tidy("".join(parts))
