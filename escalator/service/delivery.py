@@ -37,14 +37,13 @@ from sqlalchemy.orm import Session, aliased
 from channels import ORDERED, Gone, Outgoing, Transport, Unavailable
 from escalator import channels_config
 from escalator.db import Database, is_postgres
-from escalator.service import events
+from escalator.service.outcome import address_of, log_outcome, mark_row, some
 from escalator.settings import Settings
 from mailer.errors import PermanentDeliveryError, TemporaryDeliveryError
 from mailer.smtp import MailSender
-from models import DisabledDestination, Escalation, OutboxMessage
+from models import DisabledDestination, OutboxMessage
 
 log = logging.getLogger(__name__)
-MAX_BACKOFF = timedelta(minutes=15)  # SMTP back after an outage: mail flows within 15 min
 BATCH = 100
 TIME_LIMIT = timedelta(minutes=2)  # per batch; the rest waits for the next round
 
@@ -171,15 +170,15 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
             if row.queue is not None and row.queue in held:
                 _release(db, [(row.id, attempts[row.id])], now)  # after the older one
                 continue
-            why = away.get((row.channel, "")) or away.get((row.channel, _address(row)))
+            why = away.get((row.channel, "")) or away.get((row.channel, address_of(row)))
             if why is not None:
                 _write_outcome(db, row.id, now, {"temporary": why})
                 stats.deferred += 1
                 _hold(held, row)
                 continue
-            url = urls.get(row.channel, {}).get(_address(row))
-            if url is not None and (row.channel, _address(row), _hash(url)) in gone:
-                mark(row.id, permanent=f"not sent: {row.channel} {_address(row)} is disabled "
+            url = urls.get(row.channel, {}).get(address_of(row))
+            if url is not None and (row.channel, address_of(row), _hash(url)) in gone:
+                mark(row.id, permanent=f"not sent: {row.channel} {address_of(row)} is disabled "
                                        "(it answered 410 Gone; give it a new URL)", record=False)
                 stats.failed += 1
                 continue
@@ -206,7 +205,7 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
             try:
                 refused = transport.send(_outgoing(row))
             except Unavailable as e:  # the destination went away: its rest waits too
-                away[row.channel, "" if e.whole_channel else _address(row)] = str(e)
+                away[row.channel, "" if e.whole_channel else address_of(row)] = str(e)
                 mark(row.id, temporary=str(e))
                 _away(stats, row, str(e), whole=e.whole_channel)
                 _hold(held, row)
@@ -219,7 +218,7 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
                 continue
             except Gone as e:
                 mark(row.id, permanent=str(e), gone=_hash(url or ""))
-                gone.add((row.channel, _address(row), _hash(url or "")))
+                gone.add((row.channel, address_of(row), _hash(url or "")))
                 stats.failed += 1
                 continue
             except PermanentDeliveryError as e:
@@ -228,15 +227,11 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
                 continue
             mark(row.id, refused=refused)
             stats.sent += 1
-            _log(logging.INFO, "sent", row, f"to {_some(row.envelope())}"
-                 + (f"; refused by {_some(list(refused))}" if refused else ""))
+            log_outcome(logging.INFO, "sent", row, f"to {some(row.envelope())}"
+                 + (f"; refused by {some(list(refused))}" if refused else ""))
     finally:
         for transport in opened.values():
             transport.__exit__(None, None, None)
-
-
-def _address(row: OutboxMessage) -> str:
-    return row.to_addrs[0] if row.to_addrs else ""
 
 
 def _hold(held: set[str], row: OutboxMessage) -> None:
@@ -264,7 +259,7 @@ def _disabled(session: Session, rows: list[OutboxMessage]) -> set[tuple[str, str
 
 def _outgoing(row: OutboxMessage) -> Outgoing:
     return Outgoing(
-        channel=row.channel, address=_address(row), kind=row.kind,
+        channel=row.channel, address=address_of(row), kind=row.kind,
         message_id=row.message_id, payload=row.payload or "", subject=row.subject,
         text=row.text_body, html=row.html_body, to=tuple(row.to_addrs),
         cc=tuple(row.cc_addrs), envelope=tuple(row.envelope()), in_reply_to=row.in_reply_to,
@@ -302,7 +297,7 @@ def _write_outcome(db: Database, row_id: int, now: datetime, outcome: dict[str, 
         if _plain(outcome):  # nearly all: one UPDATE by id, no read of the row
             session.execute(_SENT, {"row_id": row_id, "at": now})
         else:
-            _mark(session, row_id, now, **outcome)
+            mark_row(session, row_id, now, **outcome)
         return relet is None or _relet_in(session, *relet)
 
 
@@ -318,93 +313,3 @@ _SENT = (update(_OUTBOX).where(_OUTBOX.c.id == bindparam("row_id"))
 def _plain(outcome: dict[str, Any]) -> bool:
     """Sent, no recipient refused: the outcome _SENT writes."""
     return list(outcome) == ["refused"] and not outcome["refused"]
-
-
-def _mark(session: Session, row_id: int, now: datetime, *, temporary: str | None = None,
-          permanent: str | None = None, refused: dict[str, str] | None = None,
-          gone: str | None = None, record: bool = True) -> None:
-    """One row's outcome, inside the caller's transaction. `gone` (the URL's hash): the
-    receiver answered 410 and is disabled, said on the trail and to the admins."""
-    row = session.get(OutboxMessage, row_id)
-    assert row is not None
-    if temporary is not None:
-        row.status = "pending"
-        row.last_error = temporary[:2000]
-        row.next_attempt_at = now + min(timedelta(seconds=30 * 2 ** (row.attempts - 1)),
-                                        MAX_BACKOFF)
-        _log(logging.WARNING, "deferred", row, temporary)
-    elif permanent is not None:
-        row.status = "failed"
-        row.last_error = permanent[:2000]
-        row.refused = {a: permanent[:500] for a in row.envelope()}
-        _log(logging.ERROR, "refused", row, permanent)
-        if gone is not None:
-            _disable(session, row, now, gone, permanent)
-        elif record:
-            _record(session, row, now, row.refused)
-    else:
-        row.status = "sent"
-        row.sent_at = now
-        row.refused = refused or {}
-        later = [a for a, reply in row.refused.items() if reply.startswith("4")]
-        if later:
-            session.add(_retry_copy(row, later, now))
-        _record(session, row, now, {a: r for a, r in row.refused.items() if a not in later})
-
-
-def _log(level: int, outcome: str, row: OutboxMessage, detail: str) -> None:
-    """One line per delivery outcome: the email's kind, Message-ID and escalation."""
-    esc = f"ESC-{row.escalation_id}" if row.escalation_id else None
-    log.log(level, "%s: %s %s %s%s: %s", outcome, row.kind, row.channel, row.message_id,
-            f", {esc}" if esc else "", detail,
-            extra={"outcome": outcome, "message_id": row.message_id, "escalation": esc,
-                   "kind": row.kind, "channel": row.channel})
-
-
-def _some(addresses: list[str], most: int = 5) -> str:
-    more = len(addresses) - most
-    return ", ".join(addresses[:most]) + (f" and {more} more" if more > 0 else "")
-
-
-def _record(session: Session, row: OutboxMessage, now: datetime,
-            refused: dict[str, str]) -> None:
-    """A permanent refusal goes on the escalation's trail: `show` and the owner's recap."""
-    if not refused or row.escalation_id is None:
-        return
-    esc = session.get(Escalation, row.escalation_id)
-    if esc is None:
-        return
-    for address, reply in refused.items():  # email: the owner's recap; others: the admins
-        events.add(session, esc, now, "delivery" if row.channel == "email" else "channel",
-                   "escalator", f"{row.kind} {row.channel} to {address} not delivered: {reply}")
-
-
-def _disable(session: Session, row: OutboxMessage, now: datetime, url_hash: str,
-             reason: str) -> None:
-    """410 Gone: nothing more to that URL; the trail and the next admin alert say so."""
-    address = _address(row)
-    known = session.scalar(select(DisabledDestination.id).where(
-        DisabledDestination.channel == row.channel, DisabledDestination.address == address,
-        DisabledDestination.url_hash == url_hash))
-    if known is None:
-        session.add(DisabledDestination(channel=row.channel, address=address,
-                                        url_hash=url_hash, at=now, reason=reason[:2000]))
-    esc = session.get(Escalation, row.escalation_id) if row.escalation_id else None
-    if esc is not None:
-        events.add(session, esc, now, "channel", "escalator",
-                   f"{row.channel} {address} disabled: {reason}")
-    log.error("%s %s disabled: %s", row.channel, address, reason,
-              extra={"outcome": "disabled", "channel": row.channel})
-
-
-def _retry_copy(row: OutboxMessage, addresses: list[str], now: datetime) -> OutboxMessage:
-    """The same email for recipients refused with 4xx while others took it: retried alone,
-    under a Message-ID of its own (the unique key), threaded like the original."""
-    local, _, domain = row.message_id.strip("<>").partition("@")
-    return OutboxMessage(
-        escalation_id=row.escalation_id, kind=row.kind, to_addrs=addresses, cc_addrs=[],
-        subject=row.subject, text_body=row.text_body, html_body=row.html_body,
-        message_id=f"{local}.r{row.attempts}@{domain}", in_reply_to=row.in_reply_to,
-        references=list(row.references), status="pending", attempts=1,
-        next_attempt_at=now + timedelta(seconds=30), created_at=row.created_at, refused={},
-    )
