@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session, aliased
 from channels import ORDERED, Gone, Outgoing, Transport, Unavailable
 from escalator import channels_config
 from escalator.db import Database, is_postgres
+from escalator.service.outcome import MAX_BACKOFF as MAX_BACKOFF  # its old home: kept
 from escalator.service.outcome import address_of, log_outcome, mark_row, some
 from escalator.settings import Settings
 from mailer.errors import PermanentDeliveryError, TemporaryDeliveryError
