@@ -15,6 +15,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
+from schemathesis.checks import CheckFunction
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.api.conftest import Api, api, database_url
@@ -26,7 +27,8 @@ OPERATIONS = [(method.upper(), path) for path, methods in DOC["paths"].items()
 EXAMPLES = 40  # per operation and generation mode
 # command text is a reply's language ("Status: working"), which no JSON schema can say: a
 # schema-valid text may still be refused with a 422 naming the line (tests/api/test_api.py)
-SEMANTIC = {("POST", "/escalations/{ref}/commands"): [positive_data_acceptance]}
+SEMANTIC: dict[tuple[str, str], list[CheckFunction]] = {
+    ("POST", "/escalations/{ref}/commands"): [positive_data_acceptance]}
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE],

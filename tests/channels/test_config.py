@@ -8,6 +8,7 @@ import pytest
 
 from escalator import config
 from escalator.errors import ConfigError
+from escalator.settings import Settings
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 BASE: dict[str, Any] = {
@@ -17,7 +18,7 @@ BASE: dict[str, Any] = {
 }
 
 
-def load(extra: dict[str, Any], env: dict[str, str] | None = None) -> config.Settings:
+def load(extra: dict[str, Any], env: dict[str, str] | None = None) -> Settings:
     return config.from_dict({**BASE, **extra}, "config.toml", env)
 
 
