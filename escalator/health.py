@@ -63,9 +63,11 @@ def readiness(session: Session, settings: Settings, now: datetime, jobs: Mapping
 
 
 def oldest_waiting(session: Session) -> datetime | None:
-    """When the oldest unsent email was written (None: the outbox is clear)."""
+    """When the oldest unsent email was written (None: none waits). Webhook and chat rows
+    are left out: a receiver that is down is its own alert, not a mail server's backlog."""
     return session.scalar(select(func.min(OutboxMessage.created_at))
-                          .where(OutboxMessage.status.in_(WAITING)))
+                          .where(OutboxMessage.status.in_(WAITING),
+                                 OutboxMessage.channel == "email"))
 
 
 def _database_checks(session: Session, settings: Settings, now: datetime) -> list[Check]:

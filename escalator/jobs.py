@@ -46,7 +46,8 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-JOB_NAMES = ("sweep", "tasks", "digests", "reviews", "delivery")  # as escalator.status names them
+# as escalator.status names them
+JOB_NAMES = ("sweep", "tasks", "digests", "weekly", "reviews", "delivery")
 
 
 @dataclass

@@ -163,7 +163,12 @@ def signer(web: WebSettings) -> Signer | None:
     """The signer for `web` (None without public_url: no links); the key file is made once."""
     if not web.public_url:
         return None
-    return Signer(web.secret or _file_key(web.secret_file))
+    return Signer(secret_key(web))
+
+
+def secret_key(web: WebSettings) -> str:
+    """The key links and sessions are signed with: [web] secret, else the key file's."""
+    return web.secret or _file_key(web.secret_file)
 
 
 def action_url(web: WebSettings, s: Signer, recipient: str, escalation_id: int, action: str,

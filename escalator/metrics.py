@@ -131,15 +131,27 @@ class DatabaseCollector(Collector):
         emails = CounterMetricFamily("escalator_emails", "Outbox rows by kind and status "
                                      "(sent: delivered; failed: refused for good)",
                                      labels=["kind", "status"])
-        for kind, state, n in session.execute(
-                select(OutboxMessage.kind, OutboxMessage.status, func.count())
-                .group_by(OutboxMessage.status, OutboxMessage.kind)  # the index's order
+        others = CounterMetricFamily("escalator_channel_messages", "Webhook and chat outbox "
+                                     "rows by channel and status", labels=["channel", "status"])
+        by_channel: dict[tuple[str, str], int] = {}
+        for channel, kind, state, n in session.execute(
+                select(OutboxMessage.channel, OutboxMessage.kind, OutboxMessage.status,
+                       func.count())
+                .group_by(OutboxMessage.status, OutboxMessage.kind, OutboxMessage.channel)
                 .order_by(OutboxMessage.kind, OutboxMessage.status)):
-            emails.add_metric([kind, state], int(n))
+            if channel == "email":
+                emails.add_metric([kind, state], int(n))
+            else:
+                key = (channel, state)
+                by_channel[key] = by_channel.get(key, 0) + int(n)
+        for labels, n in sorted(by_channel.items()):
+            others.add_metric(list(labels), n)
         yield emails
+        yield others
 
         deferred = session.scalar(select(func.count()).where(
-            OutboxMessage.status == "pending", OutboxMessage.attempts > 0))
+            OutboxMessage.status == "pending", OutboxMessage.attempts > 0,
+            OutboxMessage.channel == "email"))
         yield GaugeMetricFamily("escalator_emails_deferred",
                                 "Unsent emails a mail server has put off", value=deferred or 0)
         oldest = oldest_waiting(session)

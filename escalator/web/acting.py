@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from escalator.service.replies import apply_commands
-from escalator.web.actions import _same_origin as same_origin
+from escalator.web.actions import same_origin
 from escalator.web.pages import escalation_id
 from escalator.web.signin import csrf_ok, form_fields, person
 from escalator.web.site import Site, error_page, site_of

@@ -97,7 +97,7 @@ def _act(site: Site, token: str, field: str, same_origin: bool) -> Response:
         return _page(site, token, seen, now, done=bool(seen.changes))
 
 
-def _same_origin(request: Request) -> bool:
+def same_origin(request: Request) -> bool:
     """A browser's POST names the page it came from; it must be this site (or none, as a
     plain client sends)."""
     origin = request.headers.get("origin")
@@ -122,7 +122,7 @@ async def act(request: Request) -> Response:
             return error_page("This form is larger than the page sends.", 413)
     field = parse_qs(body.decode("latin-1")).get("csrf", [""])[0]
     return await run_in_threadpool(_act, site, request.path_params["token"], field,
-                                   _same_origin(request))
+                                   same_origin(request))
 
 
 routes: list[BaseRoute] = [

@@ -29,7 +29,7 @@ from starlette.routing import BaseRoute, Route
 from escalator import links
 from escalator.service import outbox
 from escalator.service.recipients import may_take_part
-from escalator.web.actions import _same_origin as same_origin
+from escalator.web.actions import same_origin
 from escalator.web.site import NO_BANNER, Site, error_page, page, site_of
 from models import OutboxMessage
 
@@ -46,7 +46,7 @@ def _serializer(site: Site) -> URLSafeTimedSerializer | None:
     web = site.settings.web
     if not web.public_url:
         return None
-    return URLSafeTimedSerializer(web.secret or links._file_key(web.secret_file),
+    return URLSafeTimedSerializer(links.secret_key(web),
                                   salt="escalator.session")
 
 

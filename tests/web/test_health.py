@@ -204,3 +204,26 @@ def test_metrics_count_what_the_database_holds(world: tuple[Database, Settings])
     assert values("escalator_database_up")[()] == 1
     assert families["escalator_sweep_duration_seconds"].type == "histogram"
     assert families["escalator_intake_lag_seconds"].type == "histogram"
+
+
+def test_webhook_and_chat_rows_are_not_counted_as_unsent_email(
+        world: tuple[Database, Settings]) -> None:
+    db, settings = world
+    handle_message(db, settings, intake_mail("Initech", "Pricing", "Churn Risk", "Billing", 2), T0)
+    with db.transaction() as session:  # as if a webhook receiver were down since T0
+        session.execute(update(OutboxMessage).values(channel="webhook"))
+    server = serve(world, T0 + timedelta(hours=3))
+    try:
+        code, body, _ = get(server.url + "/readyz")
+        assert code == 200, body
+        assert json.loads(body)["checks"]["outbox"]["detail"] == "nothing waits to be sent"
+        code, body, _ = get(server.url + "/metrics")
+    finally:
+        stop(server)
+    families = {f.name: f for f in text_string_to_metric_families(body)}
+    assert not [s for s in families["escalator_emails"].samples if s.name.endswith("_total")]
+    channel = {tuple(sorted(s.labels.items())): s.value
+               for s in families["escalator_channel_messages"].samples
+               if s.name == "escalator_channel_messages_total"}
+    assert channel[(("channel", "webhook"), ("status", "pending"))] >= 2  # ack + first rung
+    assert "escalator_outbox_oldest_age_seconds 0.0" in body
