@@ -104,12 +104,12 @@ def build_api(db: Database, settings: Settings,
         status: Annotated[s.Status | None, Query(
             description="open: every escalation not done")] = None,
         severity: Annotated[int | None, Query(ge=1, le=4)] = None,
-        account: Annotated[s.Search | None, Query(
-            description="part of the account's name")] = None,
+        account: Annotated[s.Search, Query(  # a plain string: a query has no null
+            description="part of the account's name")] = "",
         page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
     ) -> dict[str, Any]:
         f = dashboard.Filters(status=status or "", severity=severity,
-                              account=(account or "").strip(), page=page)
+                              account=account.strip(), page=page)
         with reads() as session:
             rows, total = dashboard.escalation_list(session, f)
         return {"items": [_jsonable(r) for r in rows], "total": total, "page": page,
