@@ -8,7 +8,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 Status = Literal["open", "working", "waiting", "done"]
 Number = int | float  # whole amounts stay integers, as `report --json` prints them
@@ -38,7 +45,17 @@ Health = Annotated[str, StringConstraints(max_length=40), NoNul, NUL_FREE]
 CommandText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_COMMAND_TEXT),
                         NoNul, NUL_FREE]
 Search = Annotated[str, StringConstraints(max_length=200), NoNul, NUL_FREE]  # part of a name
-Arr = Annotated[float, Field(ge=0, le=MAX_ARR, allow_inf_nan=False)]
+# strict: JSON true is not an ARR of 1, nor "3" a number (the CSV takes "$1,200"; JSON has numbers)
+Arr = Annotated[float, Field(strict=True, ge=0, le=MAX_ARR, allow_inf_nan=False)]
+
+
+def _date_text(value: object) -> object:
+    if not isinstance(value, str | date):  # pydantic would take 0 as 1970-01-01
+        raise ValueError("must be a date as text, YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_date_text)]
 
 
 class Problem(BaseModel):
@@ -178,7 +195,7 @@ class AccountIn(BaseModel):
 
     name: Name
     arr: Arr | None = None
-    renewal_date: date | None = None
+    renewal_date: Day | None = None
     segment: Short | None = None
     csm: Address | None = None
     team: Short | None = None
