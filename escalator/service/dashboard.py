@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from escalator.service import tasks
-from escalator.service.reports import rollups
+from escalator.service.reports import contains, rollups
 from escalator.service.views import escalation_view, event_view
 from escalator.settings import RUNGS
 from models import Account, Escalation, EscalationAccount, Event, Review
@@ -120,7 +120,7 @@ def escalation_list(session: Session, f: Filters, now: datetime | None = None
         query = query.where(Escalation.id.in_(
             select(EscalationAccount.escalation_id)
             .join(Account, Account.id == EscalationAccount.account_id)
-            .where(Account.name.ilike(f"%{_like(f.account)}%", escape="\\"))))
+            .where(Account.name.ilike(contains(f.account), escape="\\"))))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = session.scalars(query.order_by(Escalation.id.desc())
                            .offset((max(f.page, 1) - 1) * PAGE).limit(PAGE))
@@ -143,7 +143,3 @@ def timeline(session: Session, number: int, now: datetime | None = None
     return {"esc": mark(view, now) if now is not None else view,
             "details": {"description": esc.description, "business_impact": esc.business_impact},
             "events": [event_view(e) for e in events], "review": review}
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

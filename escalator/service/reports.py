@@ -86,7 +86,7 @@ def accounts(session: Session, limit: int | None = None, offset: int = 0,
         .offset(offset).limit(limit)
     )
     if name:
-        query = query.where(Account.name.ilike(f"%{name}%"))
+        query = query.where(Account.name.ilike(contains(name), escape="\\"))
     return [  # plain columns, not entities: 15,000 rows without the identity map's cost
         {"name": name, "arr": money(arr) if arr is not None else None,
          "renewal_date": renewal.isoformat() if renewal else None,
@@ -214,3 +214,9 @@ def build_report(session: Session, now: datetime, settings: Settings | None = No
         "review": review_figures(session, period_start(now)),
         "weekly": reports_week.week_figures(session, settings, span),
     }
+
+
+def contains(text: str) -> str:
+    """A LIKE pattern for names holding `text` as typed: % and _ are letters, not wildcards."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -91,6 +91,8 @@ def test_timeline_accounts_report_and_errors(site: Dashboard) -> None:
     assert "Acme &lt;Rockets&gt;" in html and "(not in directory)" in html
     status, html, _ = get(site.url + "/accounts?q=umbr")
     assert "Umbrella" in html and "Initech" not in html
+    status, html, _ = get(site.url + "/accounts?q=%25")  # "%" is a letter, not a wildcard
+    assert status == 200 and "Umbrella" not in html and "Initech" not in html
     status, html, _ = get(site.url + "/report")
     assert status == 200 and "Weekly trend" in html
     assert get(site.url + "/escalations/ESC-99")[0] == 404
