@@ -1,7 +1,8 @@
 """Full intake from a Dovecot backlog, in messages/s and peak RSS, beside the peer's figure.
 
     .venv/bin/python bench/intake_bench.py [--messages 10000] [--database-url URL]
-                                                [--profile] [--peer N | --no-peer]
+                                                [--profile] [--peer N] [--peer-runs R]
+                                                [--no-peer]
 
 A throwaway Dovecot (tests/support/dovecot.py) gets a backlog of seed-004 emails shaped
 as ../shared/bench/helpdesk_peer.sh makes them (multipart text + HTML, ~3 KB, Outlook
@@ -11,9 +12,11 @@ events, acknowledgement and first-rung notice rendered into the outbox), and the
 the processed folder: what the peer's `get_email` does, whose notices go to Django's
 in-memory mail backend. Delivering the outbox is bench/outbox_bench.py's business.
 
-Then the peer itself, `helpdesk_peer.sh N 1` (django-helpdesk, default N = 300, as the
-issue measured it), in the same session. Peak RSS is this process's high-water mark,
-read before the backlog is appended (baseline) and after the drain.
+Then `parser.parse` alone over the first emails of the same backlog (the floor: intake
+should stay within 3x of it), and the peer itself, `helpdesk_peer.sh N R` (django-helpdesk,
+default 300 messages, the median of 3 runs), in the same session; the last lines are
+the ratios. Peak RSS is this process's high-water mark, read before the backlog is
+appended (baseline) and after the drain.
 Not a test: figures for a person.
 """
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import os
 import pstats
 import random
 import resource
@@ -132,8 +136,9 @@ def settings_for(dovecot: Dovecot, user: str, url: str) -> Settings:
                  "password": PASSWORD, "ssl": False, "processed_folder": "Processed",
                  "failed_folder": "Failed"},
         "smtp": {"host": "127.0.0.1", "port": 25, "from_address": "escalations@example.com"},
-        # the peer's senders are <name>@<org>.example: all colleagues here
-        "organization": {"internal_domains": ["example"]},
+        # the peer's senders are <name>@<org>.example: all colleagues here ("example"
+        # alone is refused as a public suffix)
+        "organization": {"internal_domains": ["example.com", *(f"{o}.example" for o in ORGS)]},
         "ladder": {"manager": "maya.manager@example.com", "director": "dan.director@example.com",
                    "vp": "vera.vp@example.com", "executive": "erin.ceo@example.com"},
     }, "<bench>")
@@ -151,10 +156,24 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_peer(count: int) -> str:
+def parse_rate(count: int, settings: Settings) -> float:
+    """parse() alone over the backlog's first `count` emails: msgs/s."""
+    from escalator.service.intake import parse_settings
+    from parser import parse
+
+    with_settings = parse_settings(settings)
+    emails = [raw for batch in backlog(count) for raw in batch]
+    started = time.perf_counter()
+    for raw in emails:
+        parse(raw, with_settings, len(raw))
+    return len(emails) / (time.perf_counter() - started)
+
+
+def run_peer(count: int, runs: int) -> str:
     if not PEER.exists():
         return f"peer: {PEER} not found"
-    proc = subprocess.run(["bash", str(PEER), str(count), "1"], capture_output=True, text=True)
+    proc = subprocess.run(["bash", str(PEER), str(count), str(runs)], capture_output=True,
+                          text=True)
     if proc.returncode != 0:
         return f"peer failed ({proc.returncode}): {proc.stderr.strip()[-400:]}"
     return proc.stdout.strip().splitlines()[-1]
@@ -166,11 +185,18 @@ def main() -> None:
     ap.add_argument("--database-url", help="default: SQLite in a temporary folder")
     ap.add_argument("--profile", action="store_true", help="cProfile the drain; print the top")
     ap.add_argument("--peer", type=int, default=300, help="messages for the peer run")
+    ap.add_argument("--peer-runs", type=int, default=3, help="peer runs (the median counts)")
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--sqlite-synchronous", choices=["full", "normal"], default="full",
                     help="what-if: NORMAL skips the fsync per commit (safe against a killed "
                          "process, not against power loss); the product runs FULL")
+    ap.add_argument("--without-event-cache", action="store_true",
+                    help="what-if: no outbox.new_escalation mark, so each email of a new "
+                         "escalation reads its (empty) trail from the database")
     args = ap.parse_args()
+    if args.without_event_cache:
+        from escalator.service import opening
+        opening.new_escalation = lambda _session, _esc: None  # type: ignore[assignment]
 
     with tempfile.TemporaryDirectory() as tmp, Dovecot() as dovecot:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
@@ -215,14 +241,19 @@ def main() -> None:
             out = io.StringIO()
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(35)
             print(out.getvalue())
+    ours = stats.handed / seconds
+    parsing = parse_rate(min(args.messages, 2000), settings)
+    print(f"parser.parse alone, same emails: {parsing:.0f} msgs/s; "
+          f"parse / intake: {parsing / ours:.1f}x (goal: within 3x)", flush=True)
     if not args.no_peer:
-        peer = run_peer(args.peer)
+        peer = run_peer(args.peer, args.peer_runs)
         print(peer)
         try:
             rate = float(peer.rsplit("=", 1)[1].split()[0])
-            print(f"escalator / peer: {stats.handed / seconds / rate:.1f}x")
+            print(f"escalator / peer: {ours / rate:.1f}x (goal: 10x)")
         except (IndexError, ValueError):
             pass
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

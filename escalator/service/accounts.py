@@ -11,12 +11,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from escalator.errors import EscalatorError
@@ -226,55 +227,84 @@ class AccountLink:
     created: bool  # not in the directory: created for this escalation
     typed: str  # the name as the email gave it
     team: str
+    account_id: int = 0
 
 
 def link_escalation(session: Session, esc: Escalation, now: datetime) -> AccountLink:
     """Find (or create) the escalation's account, link them, and use the account's name."""
-    typed = esc.account
-    key = account_key(typed)
-    account, created = _find(session, key), False
-    if account is None:
-        account, created = _create_stub(session, key, typed, now)
-    session.add(EscalationAccount(escalation_id=esc.id, account_id=account.id))
-    esc.account = account.name
-    return AccountLink(account.name, created, typed, account.team)
+    [link] = find_accounts(session, [esc.account], now)
+    session.add(EscalationAccount(escalation_id=esc.id, account_id=link.account_id))
+    esc.account = link.name
+    return link
+
+
+def find_accounts(session: Session, typed: Sequence[str], now: datetime) -> list[AccountLink]:
+    """The account of each typed name, in order: one query for all of them, and the stubs
+    for names not yet known written together (intake's batch)."""
+    keys = [account_key(t) for t in typed]
+    found = _find(session, set(keys))
+    first_spelling = {k: t for k, t in zip(keys, typed, strict=True) if k not in found}
+    created = _create_stubs(session, first_spelling, now) if first_spelling else set()
+    if created != set(first_spelling):  # another instance created some at the same time
+        found.update(_find(session, set(first_spelling) - created))
+    stubs = {k: (i, first_spelling[k], "") for k, i in _ids(session, created).items()}
+    found.update(stubs)
+    return [AccountLink(found[k][1], k in stubs, t, found[k][2], found[k][0])
+            for k, t in zip(keys, typed, strict=True)]
+
+
+def _create_stubs(session: Session, names: dict[str, str], now: datetime) -> set[str]:
+    """Accounts for keys not in the directory; returns the keys this transaction took. A key
+    another instance took at the same moment is left to it (ON CONFLICT DO NOTHING waits
+    for that instance's commit) and our account for it deleted: no savepoint per name."""
+    keys = sorted(names)  # the same order in every instance: no deadlock on the keys
+    ids = session.scalars(
+        insert(Account).returning(Account.id, sort_by_parameter_order=True),
+        [{"name": names[k], "source": "intake", "created_at": now, "segment": "", "csm": "",
+          "team": "", "health": ""} for k in keys]).all()
+    dialect = session.get_bind().dialect.name
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    taken = set(session.scalars(
+        upsert(AccountAlias).values([{"key": k, "account_id": i, "alias": names[k]}
+                                     for k, i in zip(keys, ids, strict=True)])
+        .on_conflict_do_nothing(index_elements=["key"]).returning(AccountAlias.key)))
+    unused = [i for k, i in zip(keys, ids, strict=True) if k not in taken]
+    if unused:
+        session.execute(delete(Account).where(Account.id.in_(unused)))
+    return taken
+
+
+def _ids(session: Session, keys: set[str]) -> dict[str, int]:
+    if not keys:
+        return {}
+    return {key: account_id for key, account_id in session.execute(
+        select(AccountAlias.key, AccountAlias.account_id).where(AccountAlias.key.in_(keys)))}
+
+
+def _find(session: Session, keys: set[str]) -> dict[str, tuple[int, str, str]]:
+    return {key: (account_id, name, team) for key, account_id, name, team in session.execute(
+        select(AccountAlias.key, Account.id, Account.name, Account.team)
+        .join(Account, AccountAlias.account_id == Account.id)
+        .where(AccountAlias.key.in_(keys)))}
 
 
 def csm_team(session: Session, csm: str) -> str:
     """The team of a CSM's accounts in the directory: whose ladder an unknown account climbs."""
-    team = session.scalar(select(Account.team).where(func.lower(Account.csm) == csm.lower(),
-                                                      Account.team != "").limit(1))
-    return team or ""
+    return csm_teams(session, [csm]).get(csm.lower(), "")
 
 
-def _find(session: Session, key: str) -> Account | None:
-    return session.scalar(select(Account).join(AccountAlias, AccountAlias.account_id == Account.id)
-                          .where(AccountAlias.key == key))
-
-
-def _create_stub(session: Session, key: str, name: str, now: datetime) -> tuple[Account, bool]:
-    """A savepoint: if another instance creates the same account at once, use theirs.
-    SQLite needs none: its write lock, taken at BEGIN, admits no other writer."""
-    if session.get_bind().dialect.name == "sqlite":
-        return _new_account(session, key, name, now), True
-    try:
-        with session.begin_nested():
-            account = _new_account(session, key, name, now)
-            session.flush()  # a concurrent instance's alias key stops us here
-        return account, True
-    except IntegrityError:
-        found = _find(session, key)
-        assert found is not None
-        return found, False
-
-
-def _new_account(session: Session, key: str, name: str, now: datetime) -> Account:
-    account = Account(name=name, source="intake", created_at=now, segment="", csm="",
-                      team="", health="")
-    session.add(account)
-    session.flush()  # its id, for the alias
-    session.add(AccountAlias(key=key, account_id=account.id, alias=name))
-    return account
+def csm_teams(session: Session, csms: Iterable[str]) -> dict[str, str]:
+    """csm_team for many CSMs in one query: lower-cased address -> team."""
+    wanted = {c.lower() for c in csms}
+    if not wanted:
+        return {}
+    teams: dict[str, str] = {}
+    for csm, team in session.execute(
+            select(func.lower(Account.csm), Account.team)
+            .where(func.lower(Account.csm).in_(wanted), Account.team != "")
+            .order_by(Account.id)):
+        teams.setdefault(csm, team)
+    return teams
 
 
 def read_file(path: str) -> str:

@@ -11,9 +11,8 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from email.utils import parseaddr
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,8 +20,7 @@ import parser
 from escalator.db import Database
 from escalator.faultlog import lasting
 from escalator.metrics import INTAKE_LAG
-from escalator.service import events, opening
-from escalator.service.accounts import csm_team, link_escalation
+from escalator.service import events
 from escalator.service.alerts import is_reply_to_alert
 from escalator.service.answers import answer
 from escalator.service.failures import (
@@ -32,23 +30,12 @@ from escalator.service.failures import (
     message_key,
     referable,
 )
-from escalator.service.outbox import enqueue, message_domain, new_escalation
-from escalator.service.recipients import (
-    add_people,
-    add_stakeholders,
-    category_contacts,
-    dedupe,
-    left_out_problem,
-    may_take_part,
-    rung_addresses,
-)
+from escalator.service.new_escalations import open_escalations
+from escalator.service.outbox import message_domain
 from escalator.service.reply_intake import handle_reply
-from escalator.service.state import reschedule
-from escalator.service.views import attachment_records
 from escalator.settings import Settings
-from escalator.sla import targets_for
 from mailer.outcome import Outcome
-from models import Escalation, Inbound, Notice
+from models import Escalation, Inbound
 from parser.result import Ignored, Intake, Rejection, Reply, Result
 from parser.screen.ours import escalation_ids
 from parser.screen.sender import is_internal
@@ -132,20 +119,35 @@ def _apply_all(session: Session, settings: Settings, results: Sequence[Result],
     known = {i.message_key: _folder_of(i) for i in session.scalars(
         select(Inbound).where(Inbound.message_key.in_(set(keys))))}
     outcomes: list[Outcome] = []
+    opening: list[tuple[Intake, Inbound]] = []  # new escalations: opened together below
     for result, key in zip(results, keys, strict=True):
         if key in known:  # handled before, or earlier in this very batch
             log.info("already handled %s", key)
             outcomes.append(known[key])
             continue
         inbound = _inbound(result, now)
-        session.add(inbound)
-        outcome = apply(session, settings, result, inbound, now)
-        inbound.reason = clean(inbound.reason, 2000)
+        if isinstance(result, Intake) and not _to_alert(result, settings):
+            opening.append((result, inbound))
+            outcome = Outcome.PROCESSED
+        else:
+            session.add(inbound)
+            outcome = apply(session, settings, result, inbound, now)
+            inbound.reason = clean(inbound.reason, 2000)
         done.append((inbound, result))
         known[key] = outcome
         outcomes.append(outcome)
-    session.flush()  # the unique Message-ID: a concurrent instance stops here
+    opened = open_escalations(session, settings, [i for i, _ in opening], now)
+    for (_, inbound), esc in zip(opening, opened, strict=True):
+        inbound.outcome, inbound.escalation_id = "intake", esc.id
+    session.flush()
+    if opening:  # the unique Message-ID: a concurrent instance stops here
+        session.execute(insert(Inbound), [_row(inbound) for _, inbound in opening])
     return outcomes
+
+
+def _row(inbound: Inbound) -> dict[str, object]:
+    return {c: getattr(inbound, c) for c in ("message_key", "sender", "subject", "received_at",
+                                             "outcome", "reason", "escalation_id")}
 
 
 def _apply_alone(db: Database, settings: Settings, result: Result, now: datetime) -> Outcome:
@@ -251,16 +253,17 @@ def _folder_of(inbound: Inbound) -> Outcome:
     return Outcome.FAILED if inbound.outcome in failed else Outcome.PROCESSED
 
 
+def _to_alert(result: Result, settings: Settings) -> bool:
+    return not isinstance(result, Ignored) and is_reply_to_alert(result.envelope,
+                                                                 message_domain(settings))
+
+
 def apply(
     session: Session, settings: Settings, result: Result, inbound: Inbound, now: datetime
 ) -> Outcome:
-    if not isinstance(result, Ignored) and is_reply_to_alert(result.envelope,
-                                                             message_domain(settings)):
+    """A message other than a new escalation (those _apply_all opens together)."""
+    if _to_alert(result, settings):
         inbound.outcome, inbound.reason = "ignored", "reply to an admin alert"  # no loop
-        return Outcome.PROCESSED
-    if isinstance(result, Intake):
-        esc = open_escalation(session, settings, result, now)
-        inbound.outcome, inbound.escalation_id = "intake", esc.id
         return Outcome.PROCESSED
     if isinstance(result, Reply):
         return handle_reply(session, settings, result, inbound, now)
@@ -274,95 +277,6 @@ def apply(
     inbound.reason = result.reason[:2000]
     _record_bounce(session, settings, result, now)
     return Outcome.FAILED if result.keep_in_failed else Outcome.PROCESSED
-
-
-def open_escalation(session: Session, settings: Settings, intake: Intake,
-                    now: datetime) -> Escalation:
-    env = intake.envelope
-    severity = intake.severity or settings.default_severity
-    targets = targets_for(settings.policy, severity, now)
-    csm = env.sender
-    esc = Escalation(
-        account=intake.account, summary=intake.summary, issue=intake.issue or intake.summary,
-        severity=severity, risk_level=intake.risk_level, type=intake.type,
-        category=intake.category, status="open", csm=csm, owner=csm,
-        rung=targets.first_rung, timeline=intake.timeline,
-        call_recording=intake.call_recording, description=intake.description,
-        business_impact=intake.business_impact, actions_taken=list(intake.actions_taken),
-        ask=list(intake.ask), links=list(intake.links), steps=list(intake.steps),
-        stakeholders=[], extra={"attachments": attachment_records(intake.attachments)},
-        opened_at=now, response_due_at=targets.response_due_at,
-        resolution_due_at=targets.resolution_due_at, response_breaches=0,
-        resolution_breaches=0, paused_seconds=0,
-        source_message_id=referable(env.message_id) or "",  # what our emails refer to
-        thread_root="",
-    )
-    session.add(esc)
-    session.flush()  # the id goes into every Message-ID
-    new_escalation(session, esc)
-    account = link_escalation(session, esc, now)  # before the ladder: the team's rungs
-    # the account's team; for an account not in the directory, the CSM's team
-    esc.team = account.team or csm_team(session, csm) or None
-    severity, targets = opening.on_open(session, settings, esc, targets, now)  # rules, tasks
-    first = rung_addresses(settings, esc, targets.first_rung)
-    named, notes = _owner(intake, settings)
-    owner = named or (first[0] if first else csm)
-    esc.owner = owner
-    contacts = category_contacts(settings, esc.category)
-    # seed 002: a critical escalation goes to the VP with the executive informed
-    informed_rungs = [a for rung in settings.severities[severity].inform
-                      for a in rung_addresses(settings, esc, rung)]
-    add_people(esc, settings, [csm, owner])
-    add_stakeholders(esc, settings, [*first, *contacts, *informed_rungs])
-    # colleagues on To/Cc, up to [organization] max_stakeholders (the CSM hears of the rest)
-    left_out = add_people(esc, settings, [a for a in (*env.to, *env.cc)
-                                          if may_take_part(a, settings)])
-    colleagues = [a for a in (*env.to, *env.cc) if a in esc.stakeholders]
-    if (problem := left_out_problem(esc, settings, left_out)) is not None:
-        field, _, message = problem.partition(": ")
-        notes.append(parser.result.Problem(field, message))
-    reschedule(esc, settings, now)
-    session.add(Notice(escalation_id=esc.id, target="new", rung=targets.first_rung,
-                       due_at=now, sent_at=now))
-    events.add(session, esc, now, "opened", csm,
-               f"severity {severity}, first rung {targets.first_rung}, "
-               f"response due {targets.response_due_at:%Y-%m-%d %H:%M} UTC")
-    ack = enqueue(session, settings, kind="ack", now=now, to=[csm], esc=esc,
-                  in_reply_to=referable(env.message_id),
-                  context={"intake": intake, "notes": [*intake.notes, *notes],
-                           "account": account})
-    assert ack is not None
-    esc.thread_root = ack.message_id
-    # an ESCALATION OWNER named at intake hears of it with the first rung
-    notified = enqueue(session, settings, kind="new", now=now,
-                       to=dedupe([*first, *([named] if named else [])], [csm]),
-                       cc=[*contacts, *informed_rungs], esc=esc)
-    if notified is not None:
-        events.add(session, esc, now, "notified", "escalator",
-                   f"{targets.first_rung}: {', '.join(notified.to_addrs)}")
-    elif targets.first_rung != "csm":
-        events.add(session, esc, now, "notified", "escalator",
-                   f"{targets.first_rung}: no address configured in [ladder]")
-    informed = dedupe(colleagues, [csm], first, [named or ""], contacts, informed_rungs)
-    if informed:
-        enqueue(session, settings, kind="recap", now=now, to=informed, esc=esc,
-                context={"changes": ["opened"], "actor": csm, "problems": []})
-    return esc
-
-
-def _owner(intake: Intake, settings: Settings) -> tuple[str | None, list[parser.result.Problem]]:
-    """The ESCALATION OWNER's address when a colleague's; else None and why, for the ack."""
-    text = intake.owner.strip()
-    if not text:
-        return None, []
-    owner = parseaddr(text)[1].lower()
-    if "@" in owner and may_take_part(owner, settings):
-        return owner, []
-    why = ("not a colleague's address (an internal domain or [organization] allowed_external)"
-           if "@" in owner else "no e-mail address (write name@domain)")
-    return None, [parser.result.Problem("Escalation Owner", f"'{text[:200]}' — {why}; "
-                                        "the first rung's contact owns it until a reply "
-                                        "says Owner: name@domain")]
 
 
 def _internal(address: str, settings: Settings) -> bool:
