@@ -3,6 +3,8 @@
     POST /escalations/ESC-N/act   action = ack | working | waiting | done | own
                                   | severity (value 1-4) | owner (value an address)
                                   | step (value text) | note (value text)
+                                  | task_done | task_take | task_skip (value why)
+                                    with ref = a task's number or an ask's A-number
 
 Each goes through apply_commands as the person, via "dashboard": the recap goes out and
 the audit event names them. A form without the person's CSRF field, or from another
@@ -24,14 +26,20 @@ from escalator.web.pages import escalation_id
 from escalator.web.signin import csrf_ok, form_fields, person
 from escalator.web.site import Site, error_page, site_of
 from models import Escalation
+from parser.commands import REGISTRY
 from parser.result import Command
 
 log = logging.getLogger(__name__)
 STATUS = {"working": "working", "waiting": "waiting", "done": "done"}
+TASKS = {"task_done": "done", "task_take": "take", "task_skip": "skip"}  # registry names
 
 
-def command(action: str, value: str, who: str) -> Command | None:
+def command(action: str, value: str, who: str, ref: str = "") -> Command | None:
     """The Command the parser would make of the same line."""
+    if action in TASKS:  # "Done: 2", "Take: A1", "Skip: 3 why", read as a reply's line is
+        why = f" {value.strip()[:500]}" if action == "task_skip" else ""  # the form's why box
+        parsed = REGISTRY.parse(TASKS[action], ref.strip()[:20] + why)
+        return parsed[0] if isinstance(parsed, tuple) and ref.strip() else None
     value = " ".join(value.split()) if action not in ("step", "note") else value.strip()
     if action == "ack":
         return Command("ack", "", "Acknowledge")
@@ -72,7 +80,7 @@ async def act(request: Request) -> Response:
             request, who, fields.get("csrf", "")):
         return error_page("This form did not come from the escalation page; nothing was "
                           "changed. Open the page again.", 403)
-    cmd = command(fields.get("action", ""), fields.get("value", ""), who)
+    cmd = command(fields.get("action", ""), fields.get("value", ""), who, fields.get("ref", ""))
     if cmd is None:
         return error_page("That is not an action the page offers (a severity is 1-4, an "
                           "owner an address, a step or note some text).", 400)
