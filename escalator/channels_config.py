@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from channels import CHAT
 from channels.webhook import WebhookTarget
 from escalator.errors import ConfigError
 
@@ -33,7 +34,6 @@ __all__ = ["CHAT_EVENTS", "EVENT_TYPES", "ChannelSettings", "ChatRoute", "Subscr
 EVENT_TYPES = ("opened", "acknowledged", "status", "severity", "owner", "breach", "warning",
                "note", "done", "review")
 CHAT_EVENTS = ("opened", "breach", "status", "done")
-CHAT_KEYS = {"slack_webhook": "slack", "teams_webhook": "teams"}
 _WEBHOOK_KEYS = {"url", "secret", "events", "timeout_seconds"}
 _LOCAL = {"localhost", "127.0.0.1", "::1"}
 
@@ -85,7 +85,8 @@ def split(data: Mapping[str, Any], env: Mapping[str, str],
             if not isinstance(sub, dict):
                 continue
             sub = rest[table][name] = dict(sub)
-            for key, channel in CHAT_KEYS.items():
+            for channel in CHAT:  # slack_webhook, teams_webhook, ...
+                key = f"{channel}_webhook"
                 if key in sub:
                     url = _url(sub.pop(key), f"[{table}.{name}] {key}", fail)
                     kind = "team" if table == "teams" else "category"
@@ -152,7 +153,7 @@ def transports(settings: Settings, email: Callable[[], MailSender]
     application composes them (delivery calls one maker per channel and batch)."""
     from email.headerregistry import Address
 
-    from channels import ChatTransport, EmailTransport, WebhookTransport
+    from channels import EmailTransport, WebhookTransport
 
     smtp = settings.smtp
     mailbox = Address(smtp.from_name, addr_spec=smtp.from_address)
@@ -161,6 +162,11 @@ def transports(settings: Settings, email: Callable[[], MailSender]
     return {
         "email": lambda: EmailTransport(email(), mailbox, smtp.from_address),
         "webhook": lambda: WebhookTransport(targets),
-        "slack": lambda: ChatTransport("slack", config.urls("slack")),
-        "teams": lambda: ChatTransport("teams", config.urls("teams")),
+        **{name: _chat(name, config.urls(name)) for name in CHAT},
     }
+
+
+def _chat(channel: str, urls: dict[str, str]) -> Callable[[], Transport]:
+    from channels import ChatTransport
+
+    return lambda: ChatTransport(channel, urls)

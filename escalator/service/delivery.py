@@ -34,7 +34,8 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from channels import ORDERED, Gone, Outgoing, Transport, Unavailable
+import channels
+from channels import Gone, Outgoing, Transport, Unavailable
 from escalator import channels_config
 from escalator.db import Database, is_postgres
 from escalator.service.outcome import MAX_BACKOFF as MAX_BACKOFF  # its old home: kept
@@ -144,7 +145,7 @@ def _send_batch(db: Database, settings: Settings, sender_factory: Callable[[], M
     lease = timedelta(seconds=settings.smtp.lease_seconds)
     makers = transports if transports is not None else channels_config.transports(
         settings, sender_factory)
-    urls = {channel: settings.channels.urls(channel) for channel in ORDERED}
+    urls = {channel: settings.channels.urls(channel) for channel in channels.ORDERED}
 
     leased: dict[int, bool] = {}  # next row's lease, renewed in the mark before it
 

@@ -23,7 +23,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sqlalchemy.orm import Session
 
-from channels import slack, teams, webhook
+from channels import CHAT, webhook
 from channels.chat import ChatMessage
 from escalator.channels_config import CHAT_EVENTS
 from escalator.db import Database
@@ -33,8 +33,7 @@ from models import Escalation, Event, OutboxMessage
 
 __all__ = ["event_type", "escalation_data", "install", "publish"]
 
-CHAT = Path(__file__).resolve().parent.parent.parent / "templates" / "chat"
-RENDER = {"slack": slack.render, "teams": teams.render}
+CHAT_TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates" / "chat"
 # audit event kind -> webhook event type; "status" is "done" when it closes the escalation
 TYPES = {"opened": "opened", "ack": "acknowledged", "severity": "severity",
          "owner": "owner", "breach": "breach", "warning": "warning", "note": "note",
@@ -81,7 +80,7 @@ def publish(session: Session, settings: Settings, esc: Escalation, event: Event)
                 continue
             sent.add((route.channel, route.url))
             _row(session, route.channel, route.address, kind, esc, event.at,
-                 RENDER[route.channel](msg), msg.title, f"{route.channel}.{uuid.uuid4().hex}")
+                 CHAT[route.channel](msg), msg.title, f"{route.channel}.{uuid.uuid4().hex}")
             written += 1
     return written
 
@@ -114,7 +113,7 @@ def chat_message(settings: Settings, esc: Escalation, event: Event, kind: str) -
 
 @lru_cache(maxsize=4)
 def _environment(folder: str) -> Environment:
-    search = [str(Path(folder) / "chat"), str(CHAT)] if folder else [str(CHAT)]
+    search = [str(Path(folder) / "chat"), str(CHAT_TEMPLATES)] if folder else [str(CHAT_TEMPLATES)]
     env = Environment(loader=FileSystemLoader(search), undefined=StrictUndefined,
                       autoescape=False, keep_trailing_newline=False)
     env.filters["when"] = when

@@ -150,3 +150,25 @@ def test_a_chat_post_answered_with_an_error_is_retried(
         "ESC-1 opened: Account 2 – test"]
 
 
+
+
+def test_a_chat_channel_is_one_module_and_one_line(
+        any_db: Database, receiver: HttpReceiver, smtp_server: SmtpServer,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A channel added to channels.CHAT (what a new module's line there does) has its
+    config key, its rendering, its transport and ordered delivery with nothing else."""
+    import channels
+
+    def render(message: ChatMessage) -> str:
+        return json.dumps({"title": message.title})
+
+    monkeypatch.setitem(channels.CHAT, "plain", render)
+    monkeypatch.setattr(channels, "ORDERED", ("webhook", *channels.CHAT))
+    settings = settings_for(any_db, smtp_server, {
+        "categories": {"billing": {"plain_webhook": receiver.url("/plain")}}})
+    open_escalation(any_db, settings, 1, body="Issue: one\nSeverity: 3\nCategory: Billing\n")
+    command(any_db, settings, 1, "status", "working", T0 + timedelta(minutes=1))
+    deliver(any_db, settings, lambda: SmtpSender(settings.smtp), clock=Clock())
+    assert [p["title"] for p in _posts(receiver, "/plain")] == [
+        "ESC-1 opened: Account 1 – test", "ESC-1 is working: Account 1 – test"]
+    assert all(r.status == "sent" for r in rows(any_db) if r.channel == "plain")

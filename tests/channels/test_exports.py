@@ -9,7 +9,7 @@ import channels
 
 def test_public_names() -> None:
     assert sorted(channels.__all__) == [
-        "CHANNELS", "ChatMessage", "ChatTransport", "EmailTransport", "Gone", "ORDERED",
+        "CHANNELS", "CHAT", "ChatMessage", "ChatTransport", "EmailTransport", "Gone", "ORDERED",
         "Outgoing", "Transport", "Unavailable", "WebhookTarget", "WebhookTransport"]
     assert all(hasattr(channels, name) for name in channels.__all__)
 
