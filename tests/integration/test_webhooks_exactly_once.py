@@ -61,8 +61,14 @@ def _run(cli: Cli) -> subprocess.Popen[bytes]:
 def _kill_rounds(cli: Cli, receiver: HttpReceiver, rng: random.Random,
                  kills: list[int]) -> None:
     for _ in range(KILL_ROUNDS):
+        before = len(receiver.requests)
         proc = _run(cli)
-        time.sleep(rng.uniform(1.0, 3.0))
+        # kill while posts flow (start-up time varies with the machine's load): once this
+        # run has posted, a moment later; or after 10 s when nothing is left to post
+        deadline = time.monotonic() + 10
+        while len(receiver.requests) == before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.3))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         time.sleep(0.2)  # a post in flight lands (or not) before we count
@@ -79,6 +85,17 @@ def _unsent(db: Database) -> int:
             OutboxMessage.status != "sent"))))
 
 
+def _until_it_catches_sigterm(proc: subprocess.Popen[bytes]) -> None:
+    """Until `run` has its SIGTERM handler (the signal's bit in /proc's SigCgt mask)."""
+    deadline = time.monotonic() + WAIT
+    while proc.poll() is None and time.monotonic() < deadline:
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        caught = next(line for line in status.splitlines() if line.startswith("SigCgt:"))
+        if int(caught.split()[1], 16) & (1 << (signal.SIGTERM - 1)):
+            return
+        time.sleep(0.1)
+
+
 def _until_done(cli: Cli, db: Database, dovecot: Account) -> None:
     proc = _run(cli)
     try:
@@ -91,6 +108,7 @@ def _until_done(cli: Cli, db: Database, dovecot: Account) -> None:
         else:
             raise AssertionError(f"{_unsent(db)} outbox rows still unsent after {WAIT} s")
     finally:
+        _until_it_catches_sigterm(proc)  # drained before run started: SIGTERM would kill it
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
         assert proc.stderr is not None
