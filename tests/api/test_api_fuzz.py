@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import CheckFunction
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from tests.api.conftest import Api, api, database_url
 
@@ -27,8 +27,13 @@ OPERATIONS = [(method.upper(), path) for path, methods in DOC["paths"].items()
 EXAMPLES = 40  # per operation and generation mode
 # command text is a reply's language ("Status: working"), which no JSON schema can say: a
 # schema-valid text may still be refused with a 422 naming the line (tests/api/test_api.py)
+# and a query string has no types: a "wrong type" for a text parameter (null, 3, [..]) goes
+# out as text, which is a valid value, so its acceptance is no fault (seen for ?q= and
+# ?account=: "Schema-violating request accepted" for q=, q=Ö); the other checks still run
 SEMANTIC: dict[tuple[str, str], list[CheckFunction]] = {
-    ("POST", "/escalations/{ref}/commands"): [positive_data_acceptance]}
+    ("POST", "/escalations/{ref}/commands"): [positive_data_acceptance],
+    ("GET", "/accounts"): [negative_data_rejection],
+    ("GET", "/escalations"): [negative_data_rejection]}
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
