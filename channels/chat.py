@@ -6,9 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Self
-
-import httpx
 
 from channels import http
 from channels.base import Outgoing
@@ -27,27 +24,16 @@ class ChatMessage:
     links: tuple[tuple[str, str], ...] = ()  # (label, https URL): the dashboard, actions
 
 
-class ChatTransport:
+class ChatTransport(http.HttpTransport):
     """POSTs a row's payload to the incoming webhook its address ("team:NAME") names."""
 
     def __init__(self, channel: str, urls: Mapping[str, str], timeout: float = 10.0) -> None:
         self.channel, self.urls, self.timeout = channel, dict(urls), timeout
-        self._http: httpx.Client | None = None
-
-    def __enter__(self) -> Self:
-        self._http = http.client(self.timeout)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
 
     def send(self, message: Outgoing) -> dict[str, str]:
         url = self.urls.get(message.address)
         where = f"{self.channel} {message.address}"
         if url is None:
             raise PermanentDeliveryError(f"{where}: no longer configured")
-        assert self._http is not None, "use the transport in a with block"
-        http.post(self._http, where, url, message.payload)
+        http.post(self.http, where, url, message.payload)
         return {}

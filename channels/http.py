@@ -7,6 +7,8 @@ answer within the timeout, is Unavailable for that receiver alone.
 
 from __future__ import annotations
 
+from typing import Self
+
 import httpx
 
 from channels.base import Gone, Unavailable
@@ -19,6 +21,27 @@ def client(timeout: float) -> httpx.Client:
     # no redirects: a receiver that moved must be moved in the config, not followed blindly
     return httpx.Client(timeout=timeout, follow_redirects=False,
                         headers={"User-Agent": "Escalator"})
+
+
+class HttpTransport:
+    """One httpx client for a batch of posts: `with transport:` opens it, the end closes it."""
+
+    timeout: float = 10.0
+    _http: httpx.Client | None = None
+
+    def __enter__(self) -> Self:
+        self._http = client(self.timeout)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    @property
+    def http(self) -> httpx.Client:
+        assert self._http is not None, "use the transport in a with block"
+        return self._http
 
 
 def post(http: httpx.Client, where: str, url: str, body: str,

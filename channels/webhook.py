@@ -15,9 +15,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Self
+from typing import Any
 
-import httpx
 from standardwebhooks.webhooks import Webhook
 
 from channels import http
@@ -66,30 +65,19 @@ def _json(value: object) -> str:
     raise TypeError(type(value).__name__)
 
 
-class WebhookTransport:
+class WebhookTransport(http.HttpTransport):
     """POSTs to the [webhooks.NAME] the row names; one httpx client per batch."""
 
     def __init__(self, targets: Mapping[str, WebhookTarget]) -> None:
         self.targets = dict(targets)
-        self._http: httpx.Client | None = None
-
-    def __enter__(self) -> Self:
-        timeout = max((t.timeout_seconds for t in self.targets.values()), default=10.0)
-        self._http = http.client(timeout)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
+        self.timeout = max((t.timeout_seconds for t in self.targets.values()), default=10.0)
 
     def send(self, message: Outgoing) -> dict[str, str]:
         target = self.targets.get(message.address)
         if target is None:
             raise PermanentDeliveryError(f"webhook {message.address}: no longer configured "
                                          "([webhooks] in the config)")
-        assert self._http is not None, "use the transport in a with block"
         at = datetime.fromtimestamp(int(time.time()), UTC)
-        http.post(self._http, f"webhook {message.address}", target.url, message.payload,
+        http.post(self.http, f"webhook {message.address}", target.url, message.payload,
                   headers(target.secret, message.message_id, at, message.payload))
         return {}
