@@ -3,27 +3,24 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
 
-from escalator.errors import ConfigError
+from escalator.config_keys import Fail, check_keys
 from escalator.sla.calendar import DAYS, Calendar
 
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 KEYS = {"timezone", "days", "hours", "country", "subdivision", "extra_holidays"}
 
-Fail = Callable[[str, str], ConfigError]
 
 
 def calendar_from_table(name: str, table: Mapping[str, Any], fail: Fail) -> Calendar:
     where = f"[calendars.{name}]"
-    for key in table:
-        if key not in KEYS:
-            raise fail(f"{where} {key}", f"unknown key (known: {', '.join(sorted(KEYS))})")
+    check_keys(table, where, KEYS, fail)
     tz = str(table.get("timezone", "UTC"))
     try:
         ZoneInfo(tz)

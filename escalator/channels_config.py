@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from channels import CHAT
 from channels.webhook import WebhookTarget
-from escalator.errors import ConfigError
+from escalator.config_keys import Fail, check_keys
 
 if TYPE_CHECKING:
     from channels.base import Transport
@@ -68,7 +68,6 @@ class ChannelSettings:
         return {r.address: r.url for r in self.chat if r.channel == channel}
 
 
-Fail = Callable[[str, str], ConfigError]
 
 
 def split(data: Mapping[str, Any], env: Mapping[str, str],
@@ -102,10 +101,7 @@ def _webhooks(table: Any, env: Mapping[str, str], fail: Fail) -> dict[str, Subsc
         where = f"[webhooks.{name}]"
         if not isinstance(sub, dict):
             raise fail(where, "must be a table (url, secret, events)")
-        for key in sub:
-            if key not in _WEBHOOK_KEYS:
-                raise fail(f"{where} {key}",
-                           f"unknown key (known: {', '.join(sorted(_WEBHOOK_KEYS))})")
+        check_keys(sub, where, _WEBHOOK_KEYS, fail)
         if "url" not in sub:
             raise fail(f"{where} url", "missing (where to POST the events)")
         url = _url(sub["url"], f"{where} url", fail)

@@ -23,6 +23,7 @@ from publicsuffixlist import PublicSuffixList
 
 from escalator import channels_config, links_config, oauth_config, playbooks_config, web_config
 from escalator.calendars_config import calendar_from_table
+from escalator.config_keys import check_keys
 from escalator.errors import ConfigError
 from escalator.settings import (
     DEFAULT_SEVERITIES,
@@ -111,10 +112,7 @@ class _Reader:
         return value
 
     def check_keys(self, table: Mapping[str, Any], where: str, allowed: set[str]) -> None:
-        for key in table:
-            if key not in allowed:
-                known = ", ".join(sorted(allowed))
-                raise self.fail(f"{where} {key}", f"unknown key (known: {known})")
+        check_keys(table, where, allowed, self.fail)
 
     def dataclass_table(self, data: Mapping[str, Any], name: str, cls: Any) -> Any:
         table = self.table(data, name)

@@ -8,13 +8,12 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from escalator.errors import ConfigError
+from escalator.config_keys import Fail, check_keys
 from escalator.playbooks.defaults import DEFAULT_PLAYBOOKS
 from escalator.playbooks.revenue import ACTIONS, RevenueRule
 from escalator.playbooks.spec import ROLES, Playbook, TaskSpec
 from escalator.settings import RevenueSettings
 
-Fail = Callable[[str, str], ConfigError]
 Duration = Callable[[Any, str], timedelta]  # config.py's checked duration reader
 PLAYBOOK_KEYS = {"severity", "risk_level", "type", "category", "default_for", "climb_after",
                  "tasks"}
@@ -39,10 +38,7 @@ def playbooks(data: Mapping[str, Any], fail: Fail, duration: Duration,
         where = f"[playbooks.{name}]"
         if not isinstance(sub, dict):
             raise fail(where, "must be a table")
-        for key in sub:
-            if key not in PLAYBOOK_KEYS:
-                raise fail(f"{where} {key}",
-                           f"unknown key (known: {', '.join(sorted(PLAYBOOK_KEYS))})")
+        check_keys(sub, where, PLAYBOOK_KEYS, fail)
         tasks = sub.get("tasks", [])
         if not isinstance(tasks, list) or not tasks:
             raise fail(f"{where} tasks", "must be a list of tasks "
@@ -70,9 +66,7 @@ def _task(task: Any, where: str, before: list[TaskSpec], fail: Fail, duration: D
           categories: set[str]) -> TaskSpec:
     if not isinstance(task, dict):
         raise fail(where, "must be a table: { title = \"...\", owner = \"csm\", due = \"4h\" }")
-    for key in task:
-        if key not in TASK_KEYS:
-            raise fail(f"{where} {key}", f"unknown key (known: {', '.join(sorted(TASK_KEYS))})")
+    check_keys(task, where, TASK_KEYS, fail)
     title = task.get("title")
     if not isinstance(title, str) or not title.strip():
         raise fail(f"{where} title", "missing (what is to be done)")
@@ -132,10 +126,7 @@ def revenue(data: Mapping[str, Any], fail: Fail, duration: Duration) -> RevenueS
     table = data.get("revenue", {})
     if not isinstance(table, dict):
         raise fail("[revenue]", "must be a table")
-    for key in table:
-        if key not in REVENUE_KEYS:
-            raise fail(f"[revenue] {key}",
-                       f"unknown key (known: {', '.join(sorted(REVENUE_KEYS))})")
+    check_keys(table, "[revenue]", REVENUE_KEYS, fail)
     base = RevenueSettings()
     count = table.get("repeat_count", base.repeat_count)
     if not isinstance(count, int) or isinstance(count, bool) or count < 0 or count == 1:
@@ -152,9 +143,7 @@ def revenue(data: Mapping[str, Any], fail: Fail, duration: Duration) -> RevenueS
 def _rule(rule: Any, where: str, fail: Fail, duration: Duration) -> RevenueRule:
     if not isinstance(rule, dict):
         raise fail(where, "must be a table")
-    for key in rule:
-        if key not in RULE_KEYS:
-            raise fail(f"{where} {key}", f"unknown key (known: {', '.join(sorted(RULE_KEYS))})")
+    check_keys(rule, where, RULE_KEYS, fail)
     name = rule.get("name")
     if not isinstance(name, str) or not name.strip():
         raise fail(f"{where} name", "missing (said in the acknowledgement)")

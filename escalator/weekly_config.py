@@ -14,22 +14,15 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from escalator.errors import ConfigError
+from escalator.config_keys import Fail, check_keys
 from escalator.settings import AccountSettings, ReportSettings
 
-Fail = Callable[[str, str], ConfigError]
 Addresses = Callable[[Any, str], tuple[str, ...]]
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def _check_keys(table: Mapping[str, Any], where: str, allowed: set[str], fail: Fail) -> None:
-    for key in table:
-        if key not in allowed:
-            raise fail(f"{where} {key}", f"unknown key (known: {', '.join(sorted(allowed))})")
-
-
 def accounts_settings(table: Mapping[str, Any], fail: Fail) -> AccountSettings:
-    _check_keys(table, "[accounts]", {"health_threshold", "health_drop", "sync_url",
+    check_keys(table, "[accounts]", {"health_threshold", "health_drop", "sync_url",
                                       "sync_every"}, fail)
     values: dict[str, Any] = sync_settings(table, fail)
     for key in ("health_threshold", "health_drop"):
@@ -71,7 +64,7 @@ def sync_settings(table: Mapping[str, Any], fail: Fail) -> dict[str, Any]:
 def report_settings(table: Mapping[str, Any], fail: Fail,
                     addresses: Addresses) -> ReportSettings | None:
     """No [report] table, or an empty weekly_to: no weekly report."""
-    _check_keys(table, "[report]", {"weekly_to", "day", "at", "timezone"}, fail)
+    check_keys(table, "[report]", {"weekly_to", "day", "at", "timezone"}, fail)
     to = addresses(table.get("weekly_to", []), "[report] weekly_to")
     day = table.get("day", "monday")
     if not isinstance(day, str) or day.strip().lower() not in DAYS:
