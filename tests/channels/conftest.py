@@ -3,29 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from escalator.db import Database, init_db
-from tests.support.database import fresh_postgres, sqlite_url
+from tests.escalator.conftest import any_db, database_url
 from tests.support.http_receiver import HttpReceiver
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        url = sqlite_url(tmp_path)
-        init_db(url)
-        db = Database(url)
-        yield db
-        db.dispose()
-    else:
-        with fresh_postgres() as url:
-            init_db(url)
-            db = Database(url)
-            yield db
-            db.dispose()
+__all__ = ["any_db", "database_url", "receiver"]
 
 
 @pytest.fixture

@@ -8,36 +8,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from escalator.db import Database, init_db
+from escalator.db import Database
 from escalator.service.delivery import deliver
 from tests.delivery.helpers import Clock, factory, ids, open_escalation, rows, settings_for
-from tests.support.database import fresh_postgres, sqlite_url
+from tests.escalator.conftest import any_db, database_url
 from tests.support.smtp_server import SmtpServer
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        url = sqlite_url(tmp_path)
-        init_db(url)
-        database = Database(url)
-        yield database
-        database.dispose()
-    else:
-        with fresh_postgres() as url:
-            init_db(url)
-            database = Database(url)
-            yield database
-            database.dispose()
+__all__ = ["any_db", "database_url"]
 
 
 def test_a_slow_relay_and_two_deliverers_send_each_message_once(

@@ -47,18 +47,6 @@ BUSY_SHARE = 0.5  # of one core: a busy loop would use all of it
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-@pytest.fixture
-def own_dovecot() -> Iterator[Dovecot]:
-    with Dovecot() as server:
-        yield server
-
-
-@pytest.fixture
-def own_postgres() -> Iterator[Cluster]:
-    with Cluster() as cluster:
-        yield cluster
-
-
 class Run:
     """One `escalator run` and what the test has sent it."""
 

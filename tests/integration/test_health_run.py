@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +26,6 @@ from tests.web.test_dashboard import get
 pytestmark = pytest.mark.integration
 ADMIN = "ops@example.com"
 SLOW = 3 * WAIT  # the sweep's 30 s, and the poller's reconnect backoff after a long outage
-
-
-@pytest.fixture
-def own_dovecot() -> Iterator[Dovecot]:
-    with Dovecot() as server:
-        yield server
 
 
 def _cli(tmp_path: Path, url: str, dovecot: Dovecot, smtp: SmtpServer, web_port: int,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,18 +21,6 @@ pytestmark = pytest.mark.integration
 
 AWAY = 45.0  # seconds the database stays away: every repeating source fails many times
 STARTED = re.compile(r" (?:ERROR|WARNING) .*")
-
-
-@pytest.fixture
-def own_dovecot() -> Iterator[Dovecot]:
-    with Dovecot() as server:
-        yield server
-
-
-@pytest.fixture
-def own_postgres() -> Iterator[Cluster]:
-    with Cluster() as cluster:
-        yield cluster
 
 
 def _lines(text: str) -> list[str]:
