@@ -16,6 +16,7 @@ from escalator.links import ACTIONS, Claim, LinkRefused, Signer, is_used, spend
 from escalator.service.replies import apply_commands
 from escalator.settings import Settings
 from models import Escalation
+from parser.commands import REGISTRY
 from parser.result import Command
 
 
@@ -31,12 +32,12 @@ class Look:
 
 
 def command(claim: Claim) -> Command:
-    label = ACTIONS[claim.action]
-    if claim.action == "ack":
-        return Command("ack", "", label)
-    if claim.action == "own":
-        return Command("owner", claim.recipient, f"{label}: {claim.recipient}")
-    return Command("status", claim.action, f"Status: {claim.action}")
+    """The link's action as the reply line it stands for, parsed by the command registry."""
+    name, value = {"ack": ("ack", ""), "own": ("owner", claim.recipient)}.get(
+        claim.action, ("status", claim.action))
+    parsed = REGISTRY.parse(name, value)
+    assert isinstance(parsed, tuple), parsed  # a signed action is always one of these
+    return parsed[0]
 
 
 def already(esc: Escalation, claim: Claim) -> str:

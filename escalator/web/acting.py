@@ -30,31 +30,32 @@ from parser.commands import REGISTRY
 from parser.result import Command
 
 log = logging.getLogger(__name__)
-STATUS = {"working": "working", "waiting": "waiting", "done": "done"}
+STATUS = ("working", "waiting", "done")
 TASKS = {"task_done": "done", "task_take": "take", "task_skip": "skip"}  # registry names
 
 
 def command(action: str, value: str, who: str, ref: str = "") -> Command | None:
-    """The Command the parser would make of the same line."""
-    if action in TASKS:  # "Done: 2", "Take: A1", "Skip: 3 why", read as a reply's line is
-        why = f" {value.strip()[:500]}" if action == "task_skip" else ""  # the form's why box
-        parsed = REGISTRY.parse(TASKS[action], ref.strip()[:20] + why)
-        return parsed[0] if isinstance(parsed, tuple) and ref.strip() else None
-    value = " ".join(value.split()) if action not in ("step", "note") else value.strip()
-    if action == "ack":
-        return Command("ack", "", "Acknowledge")
-    if action in STATUS:
-        return Command("status", STATUS[action], f"Status: {action}")
-    if action == "own":
-        return Command("owner", who, f"Owner: {who}")
-    if action == "owner" and "@" in value and len(value) <= 254:
-        return Command("owner", value.lower(), f"Owner: {value}")
-    if action == "severity" and value in ("1", "2", "3", "4"):
-        return Command("severity", value, f"Severity: {value}")
-    if action == "step" and value:
-        return Command("steps", value[:2000], f"Steps: {value[:2000]}")
-    if action == "note" and value:
-        return Command("note", value[:4000], f"Note: {value[:4000]}")
+    """The form's action as the Command its reply line gives (the command registry's
+    parse, so the page accepts what a reply accepts); None for what the page does not offer."""
+    line = _line(action, value, who, ref)
+    parsed = REGISTRY.parse(*line) if line is not None else None
+    return parsed[0] if isinstance(parsed, tuple) and parsed else None
+
+
+def _line(action: str, value: str, who: str, ref: str) -> tuple[str, str] | None:
+    """(command, value) of the reply line the form stands for: "Severity: 2", "Skip: 3 why"."""
+    value = value.strip() if action in ("step", "note") else " ".join(value.split())
+    fixed = {"ack": ("ack", ""), "own": ("owner", who),
+             **{a: ("status", a) for a in STATUS}}
+    if action in fixed:
+        return fixed[action]
+    if action in ("severity", "owner"):  # an address is at most 254 characters
+        return (action, value) if len(value) <= 254 else None
+    if action in ("step", "note"):
+        return ("steps" if action == "step" else "note"), value[:2000 if action == "step" else 4000]
+    if action in TASKS and ref.strip():  # "Done: 2", "Take: A1", "Skip: 3 why"
+        why = f" {value[:500]}" if action == "task_skip" else ""  # the form's why box
+        return TASKS[action], ref.strip()[:20] + why
     return None
 
 
